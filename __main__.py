@@ -1,0 +1,55 @@
+"""multicloud-vpn: read the stack's settings, build explicit providers, create the components."""
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_gcp as gcp
+import pulumi_random as random
+
+from components.gcp_hub import GcpHub
+from components.planning.errors import SettingsError
+from components.planning.settings import CONFIG_KEYS, load_settings
+from components.site_to_site import SiteToSiteVpn
+
+
+def read_config() -> dict:
+    """Raw values for every key the program knows; structured ones arrive as JSON text."""
+    raw = {}
+    for key in CONFIG_KEYS:
+        namespace, name = key.split(":", 1)
+        raw[key] = pulumi.Config(namespace).get(name)
+    return raw
+
+
+try:
+    settings = load_settings(read_config())
+except SettingsError as error:
+    # One clear line, no traceback, and nothing declared yet.
+    raise pulumi.RunError(f"invalid stack setting: {error}") from None
+
+labels = {"project": "multicloud-vpn", "stack": pulumi.get_stack()}
+aws_provider = aws.Provider(
+    "aws", region=settings.aws_region,
+    default_tags=aws.ProviderDefaultTagsArgs(tags=labels))
+gcp_provider = gcp.Provider(
+    "gcp", project=settings.gcp_project, region=settings.gcp_region, default_labels=labels)
+random_provider = random.Provider("random")
+providers = pulumi.ResourceOptions(providers=[aws_provider, gcp_provider, random_provider])
+
+hub = GcpHub("gcp-hub", settings.gcp_hub, opts=providers)
+vpn = SiteToSiteVpn(
+    "site-to-site",
+    settings.site_to_site,
+    network_id=hub.network.id,
+    region=settings.gcp_region,
+    opts=providers,
+)
+
+pulumi.export("transitGatewayId", vpn.transit_gateway_id)
+pulumi.export("haVpnInterfaceIps", vpn.ha_vpn_interface_ips)
+pulumi.export("tunnels", vpn.tunnels)
+pulumi.export("layout", {
+    "connections": settings.site_to_site.connections,
+    "tunnelsPerConnection": settings.site_to_site.tunnels_per_connection,
+    "redundancyType": settings.site_to_site.layout.redundancy_type,
+    "sla": settings.site_to_site.layout.sla,
+})

@@ -1,0 +1,1 @@
+"""Pure planning: typed settings, tunnel layout, address allocation. No Pulumi import here."""

@@ -1,0 +1,130 @@
+"""Typed reads from one structured config object, each failure naming the full key.
+
+Stack files hold YAML; Pulumi hands the program each structured value as JSON text. A `Section`
+reads one such object field by field, checks types strictly (a boolean is not an integer, "2" is
+not 2) and rejects keys nobody reads, so a typo fails loudly instead of silently using a default.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from typing import Any, Callable, Iterable, Optional, TypeVar
+
+from .errors import MISSING, SettingsError
+
+T = TypeVar("T")
+
+
+def parse_json_value(key: str, raw: Optional[str]) -> Any:
+    """Decode a config value as Pulumi stores it (JSON text for objects and lists)."""
+    if raw is None:
+        return MISSING
+    try:
+        return json.loads(raw)
+    except (TypeError, ValueError):
+        raise SettingsError(key, raw, "expected a YAML object (a mapping of settings)") from None
+
+
+class Section:
+    """One structured config object such as `multicloud-vpn:siteToSite`."""
+
+    def __init__(self, key: str, value: Any, *, required: bool = True):
+        self.key = key
+        if value is MISSING or value is None:
+            if required:
+                raise SettingsError(key, MISSING, "this setting is required in the stack file")
+            value = {}
+        if not isinstance(value, dict):
+            raise SettingsError(key, value, "expected a YAML object (a mapping of settings)")
+        self._values = dict(value)
+        self._read: set[str] = set()
+
+    def child(self, name: str) -> str:
+        return f"{self.key}.{name}"
+
+    def raw(self, name: str, default: Any = MISSING) -> Any:
+        self._read.add(name)
+        value = self._values.get(name, MISSING)
+        if value is MISSING or value is None:
+            if default is MISSING:
+                raise SettingsError(self.child(name), MISSING, "this setting is required")
+            return default
+        return value
+
+    def integer(self, name: str, default: Any = MISSING, *, accepted: str = "",
+                check: Callable[[int], bool] = lambda _: True) -> int:
+        value = self.raw(name, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SettingsError(self.child(name), value, f"expected an integer{_sep(accepted)}")
+        if not check(value):
+            raise SettingsError(self.child(name), value, accepted or "out of range")
+        return value
+
+    def choice(self, name: str, choices: Iterable[T], default: Any = MISSING) -> T:
+        options = list(choices)
+        value = self.raw(name, default)
+        if isinstance(value, bool) or value not in options:
+            shown = ", ".join(repr(o) for o in options)
+            raise SettingsError(self.child(name), value, f"accepted values: {shown}")
+        return value
+
+    def string(self, name: str, default: Any = MISSING, *, accepted: str = "",
+               check: Callable[[str], bool] = lambda _: True) -> str:
+        value = self.raw(name, default)
+        if not isinstance(value, str) or not value.strip():
+            raise SettingsError(self.child(name), value, f"expected a non-empty string{_sep(accepted)}")
+        if not check(value):
+            raise SettingsError(self.child(name), value, accepted or "invalid value")
+        return value
+
+    def optional_string(self, name: str, *, accepted: str = "",
+                        check: Callable[[str], bool] = lambda _: True) -> Optional[str]:
+        if self._values.get(name) is None:
+            self._read.add(name)
+            return None
+        return self.string(name, accepted=accepted, check=check)
+
+    def boolean(self, name: str, default: Any = MISSING) -> bool:
+        value = self.raw(name, default)
+        if not isinstance(value, bool):
+            raise SettingsError(self.child(name), value, "expected true or false")
+        return value
+
+    def list(self, name: str, default: Any = MISSING) -> list:
+        value = self.raw(name, default)
+        if not isinstance(value, list):
+            raise SettingsError(self.child(name), value, "expected a YAML list")
+        return value
+
+    def section(self, name: str, *, required: bool = False) -> "Section":
+        self._read.add(name)
+        return Section(self.child(name), self._values.get(name, MISSING), required=required)
+
+    @property
+    def fields_read(self) -> frozenset[str]:
+        """The settings this section knows about (for documentation checks)."""
+        return frozenset(self._read)
+
+    def finish(self) -> None:
+        """Reject keys that no setting reads (usually typos)."""
+        unknown = sorted(set(self._values) - self._read)
+        if unknown:
+            known = ", ".join(sorted(self._read))
+            raise SettingsError(self.child(unknown[0]), self._values[unknown[0]],
+                                f"unknown setting; known settings here: {known}")
+
+
+def _sep(text: str) -> str:
+    return f"; {text}" if text else ""
+
+
+def ipv4_network(key: str, value: Any, *, accepted: str = "expected an IPv4 CIDR such as 10.0.0.0/16"
+                 ) -> ipaddress.IPv4Network:
+    """Parse a CIDR strictly: host bits must be zero, so 10.0.0.1/16 is refused, not rounded."""
+    if not isinstance(value, str):
+        raise SettingsError(key, value, accepted)
+    try:
+        return ipaddress.IPv4Network(value, strict=True)
+    except ValueError:
+        raise SettingsError(key, value, accepted) from None

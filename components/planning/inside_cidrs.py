@@ -1,0 +1,77 @@
+"""Tunnel inside /30s: the link-local addresses BGP runs on.
+
+AWS rejects some /30s and requires every tunnel on one Transit Gateway to have its own; a Cloud
+Router needs a unique /30 per BGP session. Allocation is by tunnel position, never by count, so a
+stack that grows from one tunnel to four keeps the addresses it already had.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any, Sequence
+
+from .errors import SettingsError
+from .fields import ipv4_network
+
+LINK_LOCAL = ipaddress.IPv4Network("169.254.0.0/16")
+
+# AWS VpnTunnelOptionsSpecification: these /30s are refused as tunnel inside CIDRs.
+AWS_RESERVED = tuple(ipaddress.IPv4Network(c) for c in (
+    "169.254.0.0/30", "169.254.1.0/30", "169.254.2.0/30", "169.254.3.0/30",
+    "169.254.4.0/30", "169.254.5.0/30", "169.254.169.252/30",
+))
+
+DEFAULT_POOL = "169.254.10.0/24"
+
+ACCEPTED_INSIDE = ("a /30 inside 169.254.0.0/16 (e.g. 169.254.10.0/30), not one AWS reserves "
+                   "(169.254.0.0/30 to 169.254.5.0/30, 169.254.169.252/30)")
+
+
+def is_usable(net: ipaddress.IPv4Network) -> bool:
+    return net.prefixlen == 30 and net.subnet_of(LINK_LOCAL) and net not in AWS_RESERVED
+
+
+def usable_in(pool: ipaddress.IPv4Network) -> list[ipaddress.IPv4Network]:
+    return [n for n in pool.subnets(new_prefix=30) if n not in AWS_RESERVED]
+
+
+def parse_pool(key: str, value: Any) -> ipaddress.IPv4Network:
+    accepted = "expected a CIDR from /16 to /28 inside 169.254.0.0/16, e.g. 169.254.10.0/24"
+    pool = ipv4_network(key, value, accepted=accepted)
+    if not pool.subnet_of(LINK_LOCAL) or not 16 <= pool.prefixlen <= 28:
+        raise SettingsError(key, value, accepted)
+    return pool
+
+
+def parse_explicit(key: str, values: Sequence[Any], expected: int) -> tuple[str, ...]:
+    """Check a user's list: one usable, distinct /30 per AWS tunnel."""
+    if len(values) != expected:
+        raise SettingsError(key, list(values), f"expected exactly {expected} entries: one /30 per AWS "
+                            "tunnel (2 per connection, the idle tunnel included), in the order "
+                            "connection 0 tunnel 1, connection 0 tunnel 2, connection 1 tunnel 1, ...")
+    seen: dict[ipaddress.IPv4Network, int] = {}
+    for index, value in enumerate(values):
+        item_key = f"{key}[{index}]"
+        net = ipv4_network(item_key, value, accepted=f"expected {ACCEPTED_INSIDE}")
+        if not is_usable(net):
+            raise SettingsError(item_key, value, f"expected {ACCEPTED_INSIDE}")
+        if net in seen:
+            raise SettingsError(item_key, value, f"each tunnel needs its own /30; this one repeats "
+                                f"{key}[{seen[net]}]")
+        seen[net] = index
+    return tuple(str(v) for v in values)
+
+
+def allocate(pool: ipaddress.IPv4Network, count: int, key: str = "insideCidrPool") -> tuple[str, ...]:
+    """The first `count` usable /30s of `pool`, in order: position i always gets the same /30."""
+    usable = usable_in(pool)
+    if count > len(usable):
+        raise SettingsError(key, str(pool), f"it holds {len(usable)} usable /30s but {count} "
+                            "tunnels need one each; choose a larger pool")
+    return tuple(str(n) for n in usable[:count])
+
+
+def tunnel_addresses(inside_cidr: str) -> tuple[str, str]:
+    """(AWS side, customer side) addresses of a /30: AWS takes the first host, the peer the second."""
+    hosts = list(ipaddress.IPv4Network(inside_cidr).hosts())
+    return str(hosts[0]), str(hosts[1])

@@ -1,0 +1,231 @@
+"""HA VPN between a GCP Cloud Router and an AWS Transit Gateway, routes exchanged by BGP.
+
+The layout (how many AWS connections, how many tunnels each) comes from the pure plan in
+`components.planning.layout`; this component only turns it into resources. Addresses that a cloud
+assigns (HA VPN interface IPs, AWS outside IPs, tunnel inside addresses) are always read from the
+other side's outputs, never typed in.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_gcp as gcp
+import pulumi_random as random
+
+from components.planning.keys import PSK_LENGTH, aws_safe_psk
+from components.planning.layout import AwsTunnel
+from components.planning.settings import SiteToSiteSettings
+
+
+class SiteToSiteVpn(pulumi.ComponentResource):
+    transit_gateway_id: pulumi.Output[str]
+    route_table_id: pulumi.Output[str]
+    ha_vpn_interface_ips: pulumi.Output[list]
+    tunnels: pulumi.Output[list]
+
+    def __init__(self, name: str, settings: SiteToSiteSettings, *,
+                 network_id: pulumi.Input[str], region: str,
+                 advertised_ranges: Sequence[str] = (),
+                 opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("multicloud-vpn:network:SiteToSiteVpn", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        # A replaced interface or peer must free its link-local range before the new one claims it.
+        replace_first = pulumi.ResourceOptions(parent=self, delete_before_replace=True)
+        layout = settings.layout
+        profile = settings.ike_profile
+
+        # --- AWS: Transit Gateway and the route table the VPN attachments use -----------------
+        if settings.transit_gateway_id:
+            adopted = aws.ec2transitgateway.get_transit_gateway_output(
+                id=settings.transit_gateway_id, opts=pulumi.InvokeOutputOptions(parent=self))
+            adopted.vpn_ecmp_support.apply(_warn_without_ecmp)
+            self.transit_gateway_id = pulumi.Output.from_input(settings.transit_gateway_id)
+            aws_asn: pulumi.Input[int] = adopted.amazon_side_asn
+        else:
+            tgw = aws.ec2transitgateway.TransitGateway(
+                "tgw",
+                description="AWS side of the HA VPN to GCP",
+                amazon_side_asn=settings.aws_asn,
+                vpn_ecmp_support="enable",
+                dns_support="enable",
+                # Attachments are associated and propagated explicitly below.
+                default_route_table_association="disable",
+                default_route_table_propagation="disable",
+                opts=child,
+            )
+            self.transit_gateway_id = tgw.id
+            aws_asn = settings.aws_asn
+        route_table = aws.ec2transitgateway.RouteTable(
+            "tgw-routes", transit_gateway_id=self.transit_gateway_id,
+            tags={"Name": "multicloud-vpn"}, opts=child)
+        self.route_table_id = route_table.id
+
+        # --- GCP: Cloud Router and HA VPN gateway ----------------------------------------------
+        router = gcp.compute.Router(
+            "cloud-router",
+            network=network_id,
+            region=region,
+            description="BGP with the AWS Transit Gateway",
+            bgp=gcp.compute.RouterBgpArgs(
+                asn=settings.gcp_asn,
+                advertise_mode="CUSTOM",
+                advertised_groups=["ALL_SUBNETS"],
+                advertised_ip_ranges=[
+                    gcp.compute.RouterBgpAdvertisedIpRangeArgs(range=r) for r in advertised_ranges
+                ],
+            ),
+            opts=child,
+        )
+        ha_vpn = gcp.compute.HaVpnGateway("ha-vpn", network=network_id, region=region, opts=child)
+
+        # --- Pre-shared keys: one per AWS tunnel (idle ones too, so growth changes nothing) ----
+        keys = {t.key: _pre_shared_key(f"psk-{t.key}", self) for t in layout.aws_tunnels}
+
+        # --- AWS: one customer gateway and one VPN connection per HA VPN interface ------------
+        connections: list[aws.ec2.VpnConnection] = []
+        for c in range(layout.connections):
+            cgw = aws.ec2.CustomerGateway(
+                f"cgw-c{c}",
+                bgp_asn=str(settings.gcp_asn),
+                ip_address=ha_vpn.vpn_interfaces.apply(lambda ifs, c=c: _interface_ip(ifs, c)),
+                type="ipsec.1",
+                tags={"Name": f"gcp-ha-vpn-interface-{c}"},
+                opts=child,
+            )
+            tunnel_args: dict = {}
+            for t in (t for t in layout.aws_tunnels if t.connection == c):
+                tunnel_args.update(profile.aws_tunnel_options(t.number))
+                tunnel_args[f"tunnel{t.number}_inside_cidr"] = t.inside_cidr
+                tunnel_args[f"tunnel{t.number}_preshared_key"] = keys[t.key]
+                tunnel_args[f"tunnel{t.number}_dpd_timeout_action"] = "restart"
+            vpn = aws.ec2.VpnConnection(
+                f"vpn-c{c}",
+                customer_gateway_id=cgw.id,
+                transit_gateway_id=self.transit_gateway_id,
+                type="ipsec.1",
+                static_routes_only=False,
+                tags={"Name": f"gcp-c{c}"},
+                **tunnel_args,
+                opts=child,
+            )
+            aws.ec2transitgateway.RouteTableAssociation(
+                f"tgw-assoc-c{c}",
+                transit_gateway_attachment_id=vpn.transit_gateway_attachment_id,
+                transit_gateway_route_table_id=route_table.id,
+                # An adopted gateway may associate new attachments with its default table.
+                replace_existing_association=True,
+                opts=child,
+            )
+            aws.ec2transitgateway.RouteTablePropagation(
+                f"tgw-prop-c{c}",
+                transit_gateway_attachment_id=vpn.transit_gateway_attachment_id,
+                transit_gateway_route_table_id=route_table.id,
+                opts=child,
+            )
+            connections.append(vpn)
+
+        # --- GCP: the AWS side as one external gateway, then a tunnel + BGP session each -------
+        external = gcp.compute.ExternalVpnGateway(
+            "aws-peer",
+            redundancy_type=layout.redundancy_type,
+            description="AWS Site-to-Site VPN tunnel endpoints",
+            interfaces=[
+                gcp.compute.ExternalVpnGatewayInterfaceArgs(
+                    id=t.external_interface,
+                    ip_address=_aws_output(connections[t.connection], t, "address"),
+                )
+                for t in layout.tunnels
+            ],
+            opts=child,
+        )
+        suite = profile.gcp_cipher_suite()
+        for t in layout.tunnels:
+            vpn = connections[t.connection]
+            tunnel = gcp.compute.VPNTunnel(
+                f"tunnel-{t.key}",
+                region=region,
+                vpn_gateway=ha_vpn.id,
+                vpn_gateway_interface=t.ha_interface,
+                peer_external_gateway=external.id,
+                peer_external_gateway_interface=t.external_interface,
+                shared_secret=keys[t.key],
+                router=router.id,
+                ike_version=2,
+                cipher_suite=gcp.compute.VPNTunnelCipherSuiteArgs(
+                    phase1=gcp.compute.VPNTunnelCipherSuitePhase1Args(**suite["phase1"]),
+                    phase2=gcp.compute.VPNTunnelCipherSuitePhase2Args(**suite["phase2"]),
+                ),
+                description=f"AWS connection {t.connection} tunnel {t.number}",
+                opts=child,
+            )
+            gcp_inside = _aws_output(vpn, t, "cgw_inside_address")
+            interface = gcp.compute.RouterInterface(
+                f"bgp-if-{t.key}",
+                router=router.name,
+                region=region,
+                ip_range=gcp_inside.apply(lambda a: f"{a}/30"),
+                vpn_tunnel=tunnel.name,
+                opts=replace_first,
+            )
+            gcp.compute.RouterPeer(
+                f"bgp-peer-{t.key}",
+                router=router.name,
+                region=region,
+                interface=interface.name,
+                ip_address=gcp_inside,
+                peer_ip_address=_aws_output(vpn, t, "vgw_inside_address"),
+                peer_asn=aws_asn,
+                # Equal priorities on every session let both clouds spread traffic (ECMP).
+                advertised_route_priority=settings.advertised_route_priority,
+                opts=replace_first,
+            )
+
+        self.ha_vpn_interface_ips = ha_vpn.vpn_interfaces.apply(
+            lambda ifs: [_interface_ip(ifs, i) for i in range(len(ifs))])
+        self.tunnels = pulumi.Output.all(*[
+            pulumi.Output.all(
+                name=t.key,
+                connection=t.connection,
+                awsTunnel=t.number,
+                awsOutsideIp=_aws_output(connections[t.connection], t, "address"),
+                gcpHaInterface=t.ha_interface,
+                externalInterface=t.external_interface,
+                insideCidr=t.inside_cidr,
+            )
+            for t in layout.tunnels
+        ])
+        self.register_outputs({
+            "transitGatewayId": self.transit_gateway_id,
+            "routeTableId": self.route_table_id,
+            "haVpnInterfaceIps": self.ha_vpn_interface_ips,
+            "tunnels": self.tunnels,
+        })
+
+
+def _pre_shared_key(name: str, parent: pulumi.Resource) -> pulumi.Output[str]:
+    password = random.RandomPassword(
+        name, length=PSK_LENGTH, special=False, min_lower=1, min_upper=1, min_numeric=1,
+        opts=pulumi.ResourceOptions(parent=parent))
+    # apply() on a secret stays secret; make it explicit all the same.
+    return pulumi.Output.secret(password.result.apply(aws_safe_psk))
+
+
+def _aws_output(vpn: aws.ec2.VpnConnection, tunnel: AwsTunnel, suffix: str) -> pulumi.Output[str]:
+    return getattr(vpn, f"tunnel{tunnel.number}_{suffix}")
+
+
+def _interface_ip(interfaces, index: int) -> str:
+    for interface in interfaces or []:
+        iface_id = interface.get("id") if isinstance(interface, dict) else interface.id
+        if iface_id == index:
+            return interface.get("ip_address") if isinstance(interface, dict) else interface.ip_address
+    raise ValueError(f"HA VPN gateway has no interface {index}")
+
+
+def _warn_without_ecmp(value: Optional[str]) -> None:
+    if value != "enable":
+        pulumi.log.warn("the adopted Transit Gateway has VPN ECMP disabled: traffic will use one "
+                        "tunnel at a time; enable vpn_ecmp_support on it")

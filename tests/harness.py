@@ -1,0 +1,262 @@
+"""Run `__main__.py` under Pulumi mocks and record everything it declares.
+
+The mock answers like the providers do (ids, HA VPN interface IPs, AWS tunnel outside IPs and
+inside addresses inside their /30s, random passwords), and a recording monitor keeps what the stock
+mocks drop: resource options (protect, delete-before-replace, ...), parents, providers, secret
+markers on inputs, and the stack's exported outputs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import ipaddress
+import json
+import random as pyrandom
+import runpy
+import string
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+import pulumi
+import yaml
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
+from pulumi.runtime.settings import ROOT
+from pulumi.runtime.stack import run_in_stack
+
+ROOT_DIR = Path(__file__).resolve().parent.parent
+PROJECT = "multicloud-vpn"
+
+
+# --------------------------------------------------------------------------------------- config
+def stack_config(stack: str) -> dict[str, Any]:
+    """The `config:` block of Pulumi.<stack>.yaml, as YAML values."""
+    data = yaml.safe_load((ROOT_DIR / f"Pulumi.{stack}.yaml").read_text())
+    return dict(data.get("config") or {})
+
+
+def to_pulumi_config(values: dict[str, Any]) -> dict[str, str]:
+    """Encode config the way the Pulumi CLI hands it to a program: full keys, JSON for structure."""
+    out = {}
+    for key, value in values.items():
+        full = key if ":" in key else f"{PROJECT}:{key}"
+        out[full] = value if isinstance(value, str) else json.dumps(value)
+    return out
+
+
+# --------------------------------------------------------------------------------------- values
+def is_secret(value: Any) -> bool:
+    return rpc.is_rpc_secret(value)
+
+
+def reveal(value: Any) -> Any:
+    """The plain value behind any secret markers, recursively."""
+    value = rpc.unwrap_rpc_secret(value)
+    if isinstance(value, dict):
+        return {k: reveal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [reveal(v) for v in value]
+    return value
+
+
+def contains_secret(value: Any) -> bool:
+    if is_secret(value):
+        return True
+    if isinstance(value, dict):
+        return any(contains_secret(v) for v in value.values())
+    if isinstance(value, list):
+        return any(contains_secret(v) for v in value)
+    return False
+
+
+def _digest(*parts: str) -> bytes:
+    return hashlib.sha256("/".join(parts).encode()).digest()
+
+
+def _public_ip(first_octets: str, *seed: str) -> str:
+    d = _digest(*seed)
+    return f"{first_octets}.{d[0]}.{1 + d[1] % 250}"
+
+
+# ---------------------------------------------------------------------------------------- mocks
+class CloudMocks(pulumi.runtime.Mocks):
+    """Answers like the AWS, GCP and random providers would on create."""
+
+    def __init__(self, *, stack: str, psk_leading_zero: bool = False,
+                 adopted_tgw: Optional[dict] = None):
+        self.stack = stack
+        self.psk_leading_zero = psk_leading_zero
+        self.adopted_tgw = adopted_tgw or {}
+        self.calls: list[tuple[str, dict]] = []
+
+    def _id(self, prefix: str, name: str) -> str:
+        return f"{prefix}{_digest(self.stack, name).hex()[:17]}"
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs):
+        t, name, state = args.typ, args.name, dict(args.inputs)
+        rid = f"{name}-id"
+        if t.startswith("pulumi:providers:"):
+            return rid, state
+        if t.startswith("gcp:"):
+            state.setdefault("name", f"{name}-{_digest(self.stack, name).hex()[:7]}")
+            state["selfLink"] = f"https://www.googleapis.com/compute/v1/projects/p/{state['name']}"
+            rid = f"projects/p/{state['name']}"
+        if t == "aws:ec2transitgateway/transitGateway:TransitGateway":
+            rid = self._id("tgw-", name)
+            state["arn"] = f"arn:aws:ec2:ap-northeast-1:123456789012:transit-gateway/{rid}"
+            state["associationDefaultRouteTableId"] = self._id("tgw-rtb-", name + "default")
+        elif t == "aws:ec2transitgateway/routeTable:RouteTable":
+            rid = self._id("tgw-rtb-", name)
+        elif t == "aws:ec2/customerGateway:CustomerGateway":
+            rid = self._id("cgw-", name)
+        elif t == "aws:ec2/vpnConnection:VpnConnection":
+            rid = self._id("vpn-", name)
+            state["transitGatewayAttachmentId"] = self._id("tgw-attach-", name)
+            for n in (1, 2):
+                cidr = state.get(f"tunnel{n}InsideCidr") or self._random_inside_cidr(name, n)
+                state[f"tunnel{n}InsideCidr"] = cidr
+                hosts = list(ipaddress.IPv4Network(cidr).hosts())
+                state[f"tunnel{n}VgwInsideAddress"] = str(hosts[0])
+                state[f"tunnel{n}CgwInsideAddress"] = str(hosts[1])
+                state[f"tunnel{n}Address"] = _public_ip("52.68", self.stack, name, str(n))
+        elif t == "gcp:compute/haVpnGateway:HaVpnGateway":
+            state["vpnInterfaces"] = [
+                {"id": 0, "ipAddress": _public_ip("34.157", self.stack, name, "0")},
+                {"id": 1, "ipAddress": _public_ip("35.220", self.stack, name, "1")},
+            ]
+        elif t == "random:index/randomPassword:RandomPassword":
+            state["result"] = rpc.wrap_rpc_secret(self._password(name, state))
+            state["bcryptHash"] = rpc.wrap_rpc_secret("$2a$10$" + "x" * 53)
+        return rid, state
+
+    def _random_inside_cidr(self, name: str, n: int) -> str:
+        d = _digest(self.stack, name, "inside", str(n))
+        return f"169.254.{100 + d[0] % 100}.{(d[1] % 64) * 4}/30"
+
+    def _password(self, name: str, inputs: dict) -> str:
+        alphabet = ""
+        if inputs.get("upper", True):
+            alphabet += string.ascii_uppercase
+        if inputs.get("lower", True):
+            alphabet += string.ascii_lowercase
+        if inputs.get("numeric", True):
+            alphabet += string.digits
+        if inputs.get("special", True):
+            alphabet += inputs.get("overrideSpecial") or "!@#$%&*()-_=+[]{}<>:?"
+        rng = pyrandom.Random(_digest(self.stack, name))
+        text = "".join(rng.choice(alphabet) for _ in range(int(inputs["length"])))
+        if self.psk_leading_zero and inputs.get("numeric", True):
+            text = "00" + text[2:]
+        return text
+
+    def call(self, args: pulumi_mocks.MockCallArgs):
+        self.calls.append((args.token, dict(args.args)))
+        if args.token == "aws:ec2transitgateway/getTransitGateway:getTransitGateway":
+            result = {"id": args.args.get("id"), "amazonSideAsn": 64600, "vpnEcmpSupport": "enable"}
+            result.update(self.adopted_tgw)
+            return result, []
+        return {}, []
+
+
+# ------------------------------------------------------------------------------------- recording
+@dataclass
+class Resource:
+    type: str
+    name: str
+    urn: str
+    id: str
+    parent: str
+    provider: str
+    custom: bool
+    inputs: dict
+    state: dict
+    options: dict = field(default_factory=dict)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return reveal(self.inputs.get(key, default))
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    def __init__(self, mocks: CloudMocks):
+        super().__init__(mocks)
+        self.recorded: list[Resource] = []
+        self.stack_outputs: dict = {}
+
+    def RegisterResource(self, request):
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            return response
+        registration = self.resources[response.urn]
+        self.recorded.append(Resource(
+            type=request.type,
+            name=request.name,
+            urn=response.urn,
+            id=registration.id,
+            parent=request.parent,
+            provider=request.provider,
+            custom=bool(request.custom),
+            inputs=rpc.deserialize_properties(request.object),
+            state=registration.state,
+            options={
+                "protect": request.protect if request.HasField("protect") else False,
+                "retain_on_delete": (request.retainOnDelete
+                                     if request.HasField("retainOnDelete") else False),
+                "delete_before_replace": request.deleteBeforeReplace,
+                "ignore_changes": list(request.ignoreChanges),
+                "replace_on_changes": list(request.replaceOnChanges),
+                "additional_secret_outputs": list(request.additionalSecretOutputs),
+                "dependencies": list(request.dependencies),
+            },
+        ))
+        return response
+
+    def RegisterResourceOutputs(self, request):
+        if request.urn.split("::")[2] == "pulumi:pulumi:Stack":
+            self.stack_outputs = rpc.deserialize_properties(request.outputs)
+        return super().RegisterResourceOutputs(request)
+
+
+@dataclass
+class Deployment:
+    resources: list[Resource]
+    outputs: dict
+    calls: list
+
+    def of_type(self, type_: str) -> list[Resource]:
+        return [r for r in self.resources if r.type == type_]
+
+    def named(self, type_: str, name: str) -> Resource:
+        matches = [r for r in self.of_type(type_) if r.name == name]
+        assert len(matches) == 1, f"expected one {type_} named {name}, found {len(matches)}"
+        return matches[0]
+
+    def by_urn(self, urn: str) -> Resource:
+        return next(r for r in self.resources if r.urn == urn)
+
+    def names(self, types: Optional[Iterable[str]] = None) -> set[tuple[str, str]]:
+        wanted = set(types) if types else None
+        return {(r.type, r.name) for r in self.resources if wanted is None or r.type in wanted}
+
+    def output(self, name: str) -> Any:
+        return reveal(self.outputs[name])
+
+
+def run_program(config: dict[str, Any], *, stack: str = "test", **mock_options) -> Deployment:
+    """Evaluate `__main__.py` with `config` (stack-file style keys and YAML values)."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        mocks = CloudMocks(stack=stack, **mock_options)
+        monitor = RecordingMonitor(mocks)
+        pulumi.runtime.reset_options(project=PROJECT, stack=stack, preview=False)
+        pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+        pulumi.runtime.set_all_config(to_pulumi_config(config))
+        ROOT.set(None)  # let run_in_stack create the stack resource, as `pulumi up` does
+        program = str(ROOT_DIR / "__main__.py")
+        loop.run_until_complete(run_in_stack(lambda: runpy.run_path(program, run_name="__main__")))
+        return Deployment(monitor.recorded, monitor.stack_outputs, mocks.calls)
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)

@@ -1,0 +1,63 @@
+"""README, Pulumi.yaml and both stack files say the same thing as the code."""
+
+import re
+
+import yaml
+
+from components.planning import settings as s
+from components.planning.fields import Section
+from tests.harness import ROOT_DIR, stack_config
+
+PROJECT_FILE = yaml.safe_load((ROOT_DIR / "Pulumi.yaml").read_text())
+README = (ROOT_DIR / "README.md").read_text()
+PROJECT_KEYS = {k.split(":", 1)[1] for k in s.CONFIG_KEYS if k.startswith("multicloud-vpn:")}
+
+
+def test_project_file_runtime():
+    assert PROJECT_FILE["name"] == "multicloud-vpn"
+    runtime = PROJECT_FILE["runtime"]
+    assert runtime["name"] == "python"
+    assert runtime["options"] == {"toolchain": "pip", "virtualenv": ".venv"}
+
+
+def test_every_project_setting_is_declared_typed_and_described():
+    declared = PROJECT_FILE["config"]
+    assert set(declared) == PROJECT_KEYS
+    for key, spec in declared.items():
+        assert spec["type"] == "object" and len(spec["description"]) > 40, key
+
+
+def test_stack_files_use_only_declared_keys_and_set_the_required_ones():
+    for stack in ("dev", "prod"):
+        config = stack_config(stack)
+        project_keys = {k.split(":", 1)[1] for k in config if k.startswith("multicloud-vpn:")}
+        assert project_keys <= PROJECT_KEYS, stack
+        for key in ("aws:region", "gcp:project", "gcp:region"):
+            assert key in config, (stack, key)
+        assert config["aws:region"] == "ap-northeast-1" and config["gcp:region"] == "asia-northeast1"
+
+
+def _fields(parse, key, *extra):
+    section = Section(key, stack_config("prod")[key])
+    parse(section, *extra)
+    return section.fields_read
+
+
+def test_readme_and_project_file_document_every_field():
+    for key, parse, extra in (("multicloud-vpn:siteToSite", s.parse_site_to_site, ()),
+                              ("multicloud-vpn:gcpHub", s.parse_gcp_hub, ("asia-northeast1",))):
+        name = key.split(":")[1]
+        description = PROJECT_FILE["config"][name]["description"]
+        assert f"`{key}`" in README
+        for field in _fields(parse, key, *extra):
+            assert f"`{field}`" in README, (key, field)
+            assert field in description, (key, field)
+
+
+def test_readme_documents_every_output_and_the_commands():
+    exported = set(re.findall(r'pulumi\.export\("(\w+)"', (ROOT_DIR / "__main__.py").read_text()))
+    for name in exported:
+        assert f"`{name}`" in README, name
+    assert "pulumi up --stack dev" in README
+    assert ".venv/bin/python -m pytest -q" in README
+    assert "python -m pytest -q" in (ROOT_DIR / ".ci" / "run").read_text()
