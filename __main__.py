@@ -1,10 +1,15 @@
 """multicloud-vpn: read the stack's settings, build explicit providers, create the components."""
 
+from pathlib import Path
+
 import pulumi
 import pulumi_aws as aws
 import pulumi_gcp as gcp
 import pulumi_random as random
+import pulumi_tls as tls
 
+from components.aws_network import AwsNetwork
+from components.client_vpn import ClientVpn
 from components.gcp_hub import GcpHub
 from components.planning.errors import SettingsError
 from components.planning.settings import CONFIG_KEYS, load_settings
@@ -21,7 +26,7 @@ def read_config() -> dict:
 
 
 try:
-    settings = load_settings(read_config())
+    settings = load_settings(read_config(), base_dir=Path(__file__).resolve().parent)
 except SettingsError as error:
     # One clear line, no traceback, and nothing declared yet.
     raise pulumi.RunError(f"invalid stack setting: {error}") from None
@@ -33,7 +38,9 @@ aws_provider = aws.Provider(
 gcp_provider = gcp.Provider(
     "gcp", project=settings.gcp_project, region=settings.gcp_region, default_labels=labels)
 random_provider = random.Provider("random")
-providers = pulumi.ResourceOptions(providers=[aws_provider, gcp_provider, random_provider])
+tls_provider = tls.Provider("tls")
+providers = pulumi.ResourceOptions(
+    providers=[aws_provider, gcp_provider, random_provider, tls_provider])
 
 hub = GcpHub("gcp-hub", settings.gcp_hub, opts=providers)
 vpn = SiteToSiteVpn(
@@ -43,6 +50,32 @@ vpn = SiteToSiteVpn(
     region=settings.gcp_region,
     opts=providers,
 )
+network = AwsNetwork(
+    "aws-network",
+    settings.network,
+    transit_gateway_id=vpn.transit_gateway_id,
+    route_table_id=vpn.route_table_id,
+    gcp_ranges=settings.gcp_ranges,
+    opts=providers,
+)
+pulumi.export("egressIps", network.egress_ips)
+pulumi.export("vpcId", network.vpc.id)
+
+if settings.client_vpn.enabled:
+    client_vpn = ClientVpn(
+        "client-vpn",
+        settings.client_vpn,
+        plan=network.plan,
+        vpc_id=network.vpc.id,
+        subnet_ids=[s.id for s in network.private_subnets],
+        gcp_ranges=settings.gcp_ranges,
+        opts=providers,
+    )
+    pulumi.export("clientVpnEndpointId", client_vpn.endpoint.id)
+    pulumi.export("clientVpnDnsName", client_vpn.endpoint.dns_name)
+    pulumi.export("clientConfiguration", client_vpn.client_configuration)
+    if client_vpn.self_service_portal_url is not None:
+        pulumi.export("selfServicePortalUrl", client_vpn.self_service_portal_url)
 
 pulumi.export("transitGatewayId", vpn.transit_gateway_id)
 pulumi.export("haVpnInterfaceIps", vpn.ha_vpn_interface_ips)

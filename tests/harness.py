@@ -80,6 +80,30 @@ def _public_ip(first_octets: str, *seed: str) -> str:
     return f"{first_octets}.{d[0]}.{1 + d[1] % 250}"
 
 
+def _pem(label: str, *seed: str) -> str:
+    import base64
+    body = base64.b64encode(_digest(*seed) * 8).decode()
+    return f"-----BEGIN {label}-----\n{body}\n-----END {label}-----\n"
+
+
+AWS_ID_PREFIXES = {
+    "aws:ec2/vpc:Vpc": "vpc-",
+    "aws:ec2/subnet:Subnet": "subnet-",
+    "aws:ec2/internetGateway:InternetGateway": "igw-",
+    "aws:ec2/routeTable:RouteTable": "rtb-",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc-",
+    "aws:ec2/route:Route": "r-rtb-",
+    "aws:ec2/eip:Eip": "eipalloc-",
+    "aws:ec2/natGateway:NatGateway": "nat-",
+    "aws:ec2/securityGroup:SecurityGroup": "sg-",
+    "aws:ec2transitgateway/vpcAttachment:VpcAttachment": "tgw-attach-",
+    "aws:ec2clientvpn/endpoint:Endpoint": "cvpn-endpoint-",
+    "aws:ec2clientvpn/networkAssociation:NetworkAssociation": "cvpn-assoc-",
+    "aws:ec2clientvpn/route:Route": "cvpn-route-",
+    "aws:ec2clientvpn/authorizationRule:AuthorizationRule": "cvpn-rule-",
+}
+
+
 # ---------------------------------------------------------------------------------------- mocks
 class CloudMocks(pulumi.runtime.Mocks):
     """Answers like the AWS, GCP and random providers would on create."""
@@ -121,6 +145,34 @@ class CloudMocks(pulumi.runtime.Mocks):
                 state[f"tunnel{n}VgwInsideAddress"] = str(hosts[0])
                 state[f"tunnel{n}CgwInsideAddress"] = str(hosts[1])
                 state[f"tunnel{n}Address"] = _public_ip("52.68", self.stack, name, str(n))
+        elif t in AWS_ID_PREFIXES:
+            rid = self._id(AWS_ID_PREFIXES[t], name)
+            if t == "aws:ec2/eip:Eip":
+                state["allocationId"] = self._id("eipalloc-", name)
+                state["publicIp"] = _public_ip("13.112", self.stack, name)
+            elif t == "aws:ec2clientvpn/endpoint:Endpoint":
+                state["dnsName"] = f"*.{rid}.prod.clientvpn.ap-northeast-1.amazonaws.com"
+                state["selfServicePortalUrl"] = (
+                    f"https://self-service.clientvpn.amazonaws.com/endpoints/{rid}"
+                    if state.get("selfServicePortal") == "enabled" else "")
+            elif t == "aws:ec2clientvpn/networkAssociation:NetworkAssociation":
+                state["associationId"] = self._id("cvpn-assoc-", name)
+        elif t == "aws:cloudwatch/logGroup:LogGroup":
+            rid = state.get("name") or name
+            state["arn"] = f"arn:aws:logs:ap-northeast-1:123456789012:log-group:{rid}"
+        elif t in ("aws:acm/certificate:Certificate", "aws:iam/samlProvider:SamlProvider"):
+            kind = "certificate" if t.startswith("aws:acm") else "saml-provider"
+            rid = f"arn:aws:{t.split(':')[1].split('/')[0]}::123456789012:{kind}/{state.get('name', name)}"
+            state["arn"] = rid
+        elif t == "tls:index/privateKey:PrivateKey":
+            pem = _pem("PRIVATE KEY", self.stack, name)
+            state["privateKeyPem"] = rpc.wrap_rpc_secret(pem)
+            state["privateKeyOpenssh"] = rpc.wrap_rpc_secret(pem)
+            state["publicKeyPem"] = _pem("PUBLIC KEY", self.stack, name)
+        elif t in ("tls:index/selfSignedCert:SelfSignedCert", "tls:index/locallySignedCert:LocallySignedCert"):
+            state["certPem"] = _pem("CERTIFICATE", self.stack, name)
+        elif t == "tls:index/certRequest:CertRequest":
+            state["certRequestPem"] = _pem("CERTIFICATE REQUEST", self.stack, name)
         elif t == "gcp:compute/haVpnGateway:HaVpnGateway":
             state["vpnInterfaces"] = [
                 {"id": 0, "ipAddress": _public_ip("34.157", self.stack, name, "0")},
@@ -153,6 +205,10 @@ class CloudMocks(pulumi.runtime.Mocks):
 
     def call(self, args: pulumi_mocks.MockCallArgs):
         self.calls.append((args.token, dict(args.args)))
+        if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            names = ["ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"]
+            return {"names": names, "zoneIds": ["apne1-az4", "apne1-az1", "apne1-az2"],
+                    "id": "ap-northeast-1"}, []
         if args.token == "aws:ec2transitgateway/getTransitGateway:getTransitGateway":
             result = {"id": args.args.get("id"), "amazonSideAsn": 64600, "vpnEcmpSupport": "enable"}
             result.update(self.adopted_tgw)

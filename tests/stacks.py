@@ -20,21 +20,43 @@ ROUTER_IF = "gcp:compute/routerInterface:RouterInterface"
 PEER = "gcp:compute/routerPeer:RouterPeer"
 PASSWORD = "random:index/randomPassword:RandomPassword"
 NETWORK = "gcp:compute/network:Network"
+TGW_VPC_ATTACHMENT = "aws:ec2transitgateway/vpcAttachment:VpcAttachment"
+VPC = "aws:ec2/vpc:Vpc"
+AWS_SUBNET = "aws:ec2/subnet:Subnet"
+AWS_ROUTE = "aws:ec2/route:Route"
+AWS_ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
+EIP = "aws:ec2/eip:Eip"
+NAT = "aws:ec2/natGateway:NatGateway"
+SG = "aws:ec2/securityGroup:SecurityGroup"
+ENDPOINT = "aws:ec2clientvpn/endpoint:Endpoint"
+ASSOCIATION = "aws:ec2clientvpn/networkAssociation:NetworkAssociation"
+CVPN_ROUTE = "aws:ec2clientvpn/route:Route"
+RULE = "aws:ec2clientvpn/authorizationRule:AuthorizationRule"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+SAML = "aws:iam/samlProvider:SamlProvider"
+ACM_CERT = "aws:acm/certificate:Certificate"
+TLS_KEY = "tls:index/privateKey:PrivateKey"
 SUBNET = "gcp:compute/subnetwork:Subnetwork"
 
 
-def config_for(stack: str = "dev", **site_to_site) -> dict:
+def config_for(stack: str = "dev", sections: dict | None = None, **site_to_site) -> dict:
+    """A stack file's config with siteToSite fields and whole-section fields replaced."""
     config = copy.deepcopy(stack_config(stack))
     config["multicloud-vpn:siteToSite"].update(site_to_site)
+    for name, fields in (sections or {}).items():
+        config.setdefault(f"multicloud-vpn:{name}", {}).update(fields)
     return config
 
 
 @functools.lru_cache(maxsize=None)
-def _cached(stack: str, overrides: str, mock_options: str) -> Deployment:
-    return run_program(config_for(stack, **json.loads(overrides)), stack=stack,
-                       **json.loads(mock_options))
+def _cached(stack: str, overrides: str, sections: str, mock_options: str) -> Deployment:
+    config = config_for(stack, json.loads(sections), **json.loads(overrides))
+    return run_program(config, stack=stack, **json.loads(mock_options))
 
 
-def deploy(stack: str = "dev", mock_options: dict | None = None, **site_to_site) -> Deployment:
+def deploy(stack: str = "dev", mock_options: dict | None = None, sections: dict | None = None,
+           **site_to_site) -> Deployment:
+    """Evaluate a stack file with overrides; identical requests share one evaluation."""
     return _cached(stack, json.dumps(site_to_site, sort_keys=True),
+                   json.dumps(sections or {}, sort_keys=True),
                    json.dumps(mock_options or {}, sort_keys=True))

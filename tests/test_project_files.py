@@ -45,7 +45,9 @@ def _fields(parse, key, *extra):
 
 def test_readme_and_project_file_document_every_field():
     for key, parse, extra in (("multicloud-vpn:siteToSite", s.parse_site_to_site, ()),
-                              ("multicloud-vpn:gcpHub", s.parse_gcp_hub, ("asia-northeast1",))):
+                              ("multicloud-vpn:gcpHub", s.parse_gcp_hub, ("asia-northeast1",)),
+                              ("multicloud-vpn:network", s.parse_network, ()),
+                              ("multicloud-vpn:clientVpn", s.parse_client_vpn, (ROOT_DIR,))):
         name = key.split(":")[1]
         description = PROJECT_FILE["config"][name]["description"]
         assert f"`{key}`" in README

@@ -7,7 +7,7 @@ import pytest
 
 from components.planning.errors import SettingsError
 from components.planning.settings import load_settings
-from tests.harness import stack_config, to_pulumi_config
+from tests.harness import ROOT_DIR, stack_config, to_pulumi_config
 
 
 def settings_with(**changes):
@@ -20,7 +20,7 @@ def settings_with(**changes):
             target.pop(field, None)
         else:
             target[field] = value
-    return load_settings(to_pulumi_config(config))
+    return load_settings(to_pulumi_config(config), ROOT_DIR)
 
 
 def error_for(**changes) -> str:
@@ -31,11 +31,11 @@ def error_for(**changes) -> str:
 
 def test_stack_files_parse():
     for stack in ("dev", "prod"):
-        settings = load_settings(to_pulumi_config(stack_config(stack)))
+        settings = load_settings(to_pulumi_config(stack_config(stack)), ROOT_DIR)
         assert settings.gcp_region == "asia-northeast1"
-    dev = load_settings(to_pulumi_config(stack_config("dev"))).site_to_site
+    dev = load_settings(to_pulumi_config(stack_config("dev")), ROOT_DIR).site_to_site
     assert (dev.connections, dev.tunnels_per_connection) == (1, 1)
-    prod = load_settings(to_pulumi_config(stack_config("prod"))).site_to_site
+    prod = load_settings(to_pulumi_config(stack_config("prod")), ROOT_DIR).site_to_site
     assert (prod.connections, prod.tunnels_per_connection) == (2, 2)
 
 
@@ -101,19 +101,80 @@ def test_bad_values_name_the_key(changes, key, fragment):
     assert fragment in message, message
 
 
+NET = "multicloud-vpn:network"
+CVPN = "multicloud-vpn:clientVpn"
+
+
+@pytest.mark.parametrize("changes,key,fragment", [
+    ({"network__vpcCidr": "8.0.0.0/16"}, f"{NET}.vpcCidr", "private IPv4 CIDR from /16 to /22"),
+    ({"network__vpcCidr": "10.0.0.0/8"}, f"{NET}.vpcCidr", "/16 to /22"),
+    ({"network__vpcCidr": "10.110.0.0/16"}, "multicloud-vpn:gcpHub.subnets[0].cidr",
+     f"overlaps {NET}.vpcCidr"),
+    ({"network__availabilityZones": 4}, f"{NET}.availabilityZones", "accepted values: 1, 2, 3"),
+    ({"network__availabilityZones": 0}, f"{NET}.availabilityZones", "accepted values: 1, 2, 3"),
+    ({"network__natGateways": "one"}, f"{NET}.natGateways", "'shared', 'perZone'"),
+    ({"clientVpn__clientCidr": "172.20.0.0/23"}, f"{CVPN}.clientCidr", "/22 (1,024 addresses) to /12"),
+    ({"clientVpn__clientCidr": "172.0.0.0/11"}, f"{CVPN}.clientCidr", "/22 (1,024 addresses) to /12"),
+    ({"clientVpn__clientCidr": "10.10.4.0/22"}, f"{CVPN}.clientCidr", f"overlaps {NET}.vpcCidr"),
+    ({"clientVpn__clientCidr": "10.110.0.0/22"}, f"{CVPN}.clientCidr",
+     "overlaps multicloud-vpn:gcpHub.subnets[0].cidr"),
+    ({"clientVpn__clientCidr": None}, f"{CVPN}.clientCidr", "required"),
+    ({"clientVpn__samlMetadataFile": "saml/missing.xml"}, f"{CVPN}.samlMetadataFile",
+     "cannot be read"),
+    ({"clientVpn__samlMetadataFile": "README.md"}, f"{CVPN}.samlMetadataFile", "not XML"),
+    ({"clientVpn__samlMetadataFile": "Pulumi.yaml"}, f"{CVPN}.samlMetadataFile", "not XML"),
+    ({"clientVpn__transport": "icmp"}, f"{CVPN}.transport", "'udp', 'tcp'"),
+    ({"clientVpn__port": 8443}, f"{CVPN}.port", "443, 1194"),
+    ({"clientVpn__sessionTimeoutHours": 6}, f"{CVPN}.sessionTimeoutHours", "8, 10, 12, 24"),
+    ({"clientVpn__splitTunnel": "yes"}, f"{CVPN}.splitTunnel", "true or false"),
+    ({"clientVpn__splitTunnel": True, "clientVpn__splitTunnelDestinations": ["0.0.0.0/0"]},
+     f"{CVPN}.splitTunnelDestinations", "turn splitTunnel off"),
+    ({"clientVpn__splitTunnelDestinations": ["203.0.113.7/24"]},
+     f"{CVPN}.splitTunnelDestinations[0]", "IPv4 CIDR"),
+    ({"clientVpn__accessGroups": [{"groupId": "  "}]}, f"{CVPN}.accessGroups[0].groupId",
+     "Identity Center group ID"),
+    ({"clientVpn__accessGroups": [{"group": "g"}]}, f"{CVPN}.accessGroups[0].groupId", "required"),
+    ({"clientVpn__logRetentionDays": 10}, f"{CVPN}.logRetentionDays", "accepted values: 1, 3"),
+    ({"clientVpn__loginBanner": "x" * 1401}, f"{CVPN}.loginBanner", "at most 1400"),
+    ({"clientVpn__certificateDomain": "vpn"}, f"{CVPN}.certificateDomain", "at least one dot"),
+])
+def test_bad_access_values_name_the_key(changes, key, fragment):
+    message = error_for(**changes)
+    assert message.startswith(key + ":"), message
+    assert fragment in message, message
+
+
+def test_metadata_that_is_xml_but_not_saml(tmp_path):
+    other = tmp_path / "other.xml"
+    other.write_text('<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata">'
+                     "<md:SPSSODescriptor/></md:EntityDescriptor>")
+    message = error_for(clientVpn__samlMetadataFile=str(other))
+    assert message.startswith(f"{CVPN}.samlMetadataFile:") and "IDPSSODescriptor" in message
+
+
+def test_client_vpn_is_optional_and_switching_it_off_keeps_checking_what_is_written():
+    config = to_pulumi_config(stack_config("dev"))
+    del config[CVPN]
+    assert load_settings(config, ROOT_DIR).client_vpn.enabled is False
+    assert settings_with(clientVpn__enabled=False).client_vpn.enabled is False
+    message = error_for(clientVpn__enabled=False, clientVpn__port=1)
+    assert message.startswith(f"{CVPN}.port:")
+
+
 def test_missing_sections_and_provider_settings():
     config = to_pulumi_config(stack_config("dev"))
-    for key in ("multicloud-vpn:siteToSite", "multicloud-vpn:gcpHub", "gcp:project", "aws:region"):
+    for key in ("multicloud-vpn:siteToSite", "multicloud-vpn:gcpHub", "multicloud-vpn:network",
+                "gcp:project", "aws:region"):
         broken = {k: v for k, v in config.items() if k != key}
         with pytest.raises(SettingsError, match=f"^{key}: a missing value"):
-            load_settings(broken)
+            load_settings(broken, ROOT_DIR)
 
 
 def test_wrong_shape_of_a_section():
     config = to_pulumi_config(stack_config("dev"))
     config["multicloud-vpn:siteToSite"] = json.dumps([1, 1])
     with pytest.raises(SettingsError, match=r"^multicloud-vpn:siteToSite: \[1, 1\].*YAML object"):
-        load_settings(config)
+        load_settings(config, ROOT_DIR)
     config["multicloud-vpn:siteToSite"] = "connections=1"
     with pytest.raises(SettingsError, match=r"^multicloud-vpn:siteToSite: 'connections=1'"):
-        load_settings(config)
+        load_settings(config, ROOT_DIR)

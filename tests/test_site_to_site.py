@@ -7,7 +7,7 @@ import pytest
 from components.planning.keys import is_valid_aws_psk
 from tests.harness import contains_secret, is_secret, reveal, run_program
 from tests.stacks import (CGW, EXT_GW, HA_VPN, PASSWORD, PEER, ROUTER, ROUTER_IF, TGW, TGW_ASSOC,
-                          TGW_PROP, TGW_RT, TUNNEL, VPN, config_for, deploy)
+                          TGW_PROP, TGW_RT, TGW_VPC_ATTACHMENT, TUNNEL, VPN, config_for, deploy)
 
 LAYOUTS = {  # name -> (stack file, overrides, connections, tunnels per connection)
     "dev": ("dev", {}, 1, 1),
@@ -167,6 +167,7 @@ def test_route_table_association_and_propagation(case):
     d, c, _ = case
     table_id = d.of_type(TGW_RT)[0].id
     attachments = {d.named(VPN, f"vpn-c{i}").state["transitGatewayAttachmentId"] for i in range(c)}
+    attachments.add(d.named(TGW_VPC_ATTACHMENT, "tgw-attachment").id)  # the VPC's, see test_network
     for kind in (TGW_ASSOC, TGW_PROP):
         rows = d.of_type(kind)
         assert {r.get("transitGatewayAttachmentId") for r in rows} == attachments
@@ -183,7 +184,7 @@ def test_bgp_interfaces_and_peers_free_their_range_before_replacement(case):
 def test_every_resource_has_an_explicit_provider_and_a_component_parent(case):
     d, _, _ = case
     providers = {r.urn for r in d.resources if r.type.startswith("pulumi:providers:")}
-    assert {u.split("::")[-1] for u in providers} == {"aws", "gcp", "random"}
+    assert {u.split("::")[-1] for u in providers} == {"aws", "gcp", "random", "tls"}
     for r in d.resources:
         if r.custom and not r.type.startswith("pulumi:providers:"):
             assert r.provider.rsplit("::", 1)[0] in providers, (r.name, r.provider)

@@ -101,6 +101,10 @@ class Section:
         self._read.add(name)
         return Section(self.child(name), self._values.get(name, MISSING), required=required)
 
+    def only_read_so_far(self) -> bool:
+        """True when every key present has already been read."""
+        return set(self._values) <= self._read
+
     @property
     def fields_read(self) -> frozenset[str]:
         """The settings this section knows about (for documentation checks)."""

@@ -9,12 +9,16 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Mapping, Optional
 
 from . import inside_cidrs, ike
+from .access_settings import (ClientVpnSettings, NetworkSettings, client_cidr_range,
+                              parse_client_vpn, parse_network)
 from .errors import MISSING, SettingsError
 from .fields import Section, ipv4_network, parse_json_value
 from .layout import VpnLayout, plan_layout
+from .ranges import ensure_disjoint
 
 PROJECT = "multicloud-vpn"
 
@@ -65,6 +69,13 @@ class StackSettings:
     gcp_region: str
     site_to_site: SiteToSiteSettings
     gcp_hub: GcpHubSettings
+    network: NetworkSettings
+    client_vpn: ClientVpnSettings
+
+    @property
+    def gcp_ranges(self) -> tuple[str, ...]:
+        """GCP ranges the AWS side routes to the Transit Gateway."""
+        return tuple(s.cidr for s in self.gcp_hub.subnets)
 
 
 def _key(name: str) -> str:
@@ -138,11 +149,12 @@ def parse_gcp_hub(section: Section, default_region: str) -> GcpHubSettings:
     return GcpHubSettings(network_name=network, subnets=tuple(subnets))
 
 
-def load_settings(config: Mapping[str, Optional[str]]) -> StackSettings:
+def load_settings(config: Mapping[str, Optional[str]], base_dir: Path) -> StackSettings:
     """Parse the stack's configuration.
 
     `config` maps full keys (`aws:region`, `multicloud-vpn:siteToSite`, ...) to the raw strings
-    Pulumi provides (structured values arrive as JSON text).
+    Pulumi provides (structured values arrive as JSON text); files named in settings are read
+    relative to `base_dir` (the project directory).
     """
     aws_region = _provider_setting(config, "aws:region", "ap-northeast-1")
     gcp_project = _provider_setting(config, "gcp:project", "my-network-project")
@@ -152,14 +164,23 @@ def load_settings(config: Mapping[str, Optional[str]]) -> StackSettings:
         key = _key(name)
         return Section(key, parse_json_value(key, config.get(key)), required=required)
 
-    return StackSettings(
+    settings = StackSettings(
         aws_region=aws_region,
         gcp_project=gcp_project,
         gcp_region=gcp_region,
         site_to_site=parse_site_to_site(section("siteToSite")),
         gcp_hub=parse_gcp_hub(section("gcpHub"), gcp_region),
+        network=parse_network(section("network")),
+        client_vpn=parse_client_vpn(section("clientVpn", required=False), base_dir),
     )
+    ensure_disjoint([
+        (_key("network") + ".vpcCidr", ipaddress.IPv4Network(settings.network.vpc_cidr)),
+        *((f"{_key('gcpHub')}.subnets[{i}].cidr", ipaddress.IPv4Network(s.cidr))
+          for i, s in enumerate(settings.gcp_hub.subnets)),
+        *client_cidr_range(settings.client_vpn, _key("clientVpn") + ".clientCidr"),
+    ])
+    return settings
 
 
 CONFIG_KEYS = ("aws:region", "gcp:project", "gcp:region",
-               _key("siteToSite"), _key("gcpHub"))
+               _key("siteToSite"), _key("gcpHub"), _key("network"), _key("clientVpn"))

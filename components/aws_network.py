@@ -1,0 +1,121 @@
+"""The AWS VPC behind remote access: subnets, NAT gateway(s) with protected Elastic IPs, and the
+Transit Gateway attachment that makes the VPC reachable from GCP and GCP from the VPC.
+
+The Elastic IPs are the product: partners allowlist them, so they are protected from deletion
+and replacement, and retained in the account even if the stack is destroyed.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from components.planning.access_settings import NetworkSettings
+from components.planning.network_plan import cidr_name
+
+
+class AwsNetwork(pulumi.ComponentResource):
+    vpc: aws.ec2.Vpc
+    public_subnets: list[aws.ec2.Subnet]
+    private_subnets: list[aws.ec2.Subnet]
+    private_route_tables: list[aws.ec2.RouteTable]
+    egress_ips: pulumi.Output[list]
+    attachment: aws.ec2transitgateway.VpcAttachment
+
+    def __init__(self, name: str, settings: NetworkSettings, *,
+                 transit_gateway_id: pulumi.Input[str], route_table_id: pulumi.Input[str],
+                 gcp_ranges: Sequence[str], opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("multicloud-vpn:aws:Network", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        plan = settings.plan
+        self.plan = plan
+        zones = aws.get_availability_zones_output(
+            state="available",
+            filters=[aws.GetAvailabilityZonesFilterArgs(name="opt-in-status",
+                                                        values=["opt-in-not-required"])],
+            opts=pulumi.InvokeOutputOptions(parent=self))
+
+        def zone(index: int) -> pulumi.Output[str]:
+            return zones.names.apply(lambda names: names[index])
+
+        self.vpc = aws.ec2.Vpc("vpc", cidr_block=plan.vpc_cidr, enable_dns_support=True,
+                               enable_dns_hostnames=True, tags={"Name": "multicloud-vpn"}, opts=child)
+        igw = aws.ec2.InternetGateway("igw", vpc_id=self.vpc.id, opts=child)
+
+        public_rt = aws.ec2.RouteTable("public", vpc_id=self.vpc.id, tags={"Name": "public"}, opts=child)
+        aws.ec2.Route("public-default", route_table_id=public_rt.id,
+                      destination_cidr_block="0.0.0.0/0", gateway_id=igw.id, opts=child)
+        self.public_subnets = []
+        for s in plan.public_subnets:
+            subnet = aws.ec2.Subnet(s.key, vpc_id=self.vpc.id, cidr_block=s.cidr,
+                                    availability_zone=zone(s.zone_index),
+                                    map_public_ip_on_launch=False, tags={"Name": s.key}, opts=child)
+            aws.ec2.RouteTableAssociation(f"{s.key}-routes", subnet_id=subnet.id,
+                                          route_table_id=public_rt.id, opts=child)
+            self.public_subnets.append(subnet)
+
+        # The allowlisted addresses: never deleted or replaced by Pulumi, kept if the stack goes.
+        keep = pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True)
+        nats = {}
+        eips = []
+        for z in plan.nat_zones:
+            eip = aws.ec2.Eip(f"egress-ip-{z}", domain="vpc",
+                              tags={"Name": f"multicloud-vpn-egress-{z}",
+                                    "Purpose": "allowlisted egress address"}, opts=keep)
+            nats[z] = aws.ec2.NatGateway(f"nat-{z}", allocation_id=eip.allocation_id,
+                                         subnet_id=self.public_subnets[z].id,
+                                         tags={"Name": f"multicloud-vpn-{z}"},
+                                         opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]))
+            eips.append(eip)
+        self.egress_ips = pulumi.Output.all(*[e.public_ip for e in eips])
+
+        self.private_subnets, self.private_route_tables = [], []
+        for s in plan.private_subnets:
+            subnet = aws.ec2.Subnet(s.key, vpc_id=self.vpc.id, cidr_block=s.cidr,
+                                    availability_zone=zone(s.zone_index), tags={"Name": s.key},
+                                    opts=child)
+            table = aws.ec2.RouteTable(s.key, vpc_id=self.vpc.id, tags={"Name": s.key}, opts=child)
+            aws.ec2.RouteTableAssociation(f"{s.key}-routes", subnet_id=subnet.id,
+                                          route_table_id=table.id, opts=child)
+            aws.ec2.Route(f"{s.key}-default", route_table_id=table.id,
+                          destination_cidr_block="0.0.0.0/0",
+                          nat_gateway_id=nats[plan.nat_for_private(s.zone_index)].id, opts=child)
+            self.private_subnets.append(subnet)
+            self.private_route_tables.append(table)
+
+        # --- Transit Gateway: attach the VPC, route GCP ranges to it -----------------------------
+        self.attachment = aws.ec2transitgateway.VpcAttachment(
+            "tgw-attachment",
+            transit_gateway_id=transit_gateway_id,
+            vpc_id=self.vpc.id,
+            subnet_ids=[s.id for s in self.private_subnets],
+            dns_support="enable",
+            transit_gateway_default_route_table_association=False,
+            transit_gateway_default_route_table_propagation=False,
+            tags={"Name": "multicloud-vpn-vpc"},
+            opts=child,
+        )
+        aws.ec2transitgateway.RouteTableAssociation(
+            "tgw-assoc-vpc", transit_gateway_attachment_id=self.attachment.id,
+            transit_gateway_route_table_id=route_table_id, replace_existing_association=True,
+            opts=child)
+        # Propagating the VPC into the VPN route table is what makes AWS advertise it to GCP.
+        aws.ec2transitgateway.RouteTablePropagation(
+            "tgw-prop-vpc", transit_gateway_attachment_id=self.attachment.id,
+            transit_gateway_route_table_id=route_table_id, opts=child)
+        after_attachment = pulumi.ResourceOptions(parent=self, depends_on=[self.attachment])
+        self.gcp_routes = [
+            aws.ec2.Route(f"{s.key}-to-{cidr_name(cidr)}", route_table_id=table.id,
+                          destination_cidr_block=cidr, transit_gateway_id=transit_gateway_id,
+                          opts=after_attachment)
+            for s, table in zip(plan.private_subnets, self.private_route_tables)
+            for cidr in gcp_ranges
+        ]
+
+        self.register_outputs({
+            "vpcId": self.vpc.id,
+            "egressIps": self.egress_ips,
+            "privateSubnetIds": [s.id for s in self.private_subnets],
+        })

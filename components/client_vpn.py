@@ -1,0 +1,158 @@
+"""AWS Client VPN with SAML sign-in (IAM Identity Center) and a fixed egress address.
+
+Users connect with the AWS VPN Client, sign in through the company's SSO, and in full-tunnel mode
+reach the internet through the VPC's NAT gateway, so every partner sees the same Elastic IP.
+Associations, routes and authorization rules are declared as one chain: parallel changes to one
+endpoint fail with ConcurrentMutationLimitExceeded.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_tls as tls
+
+from components.planning.access_settings import ClientVpnSettings
+from components.planning.client_vpn_plan import client_configuration, plan_routes, plan_rules
+from components.planning.network_plan import NetworkPlan, cidr_name
+
+SERVER_VALIDITY_HOURS = 825 * 24
+CA_VALIDITY_HOURS = 10 * 365 * 24
+RENEW_BEFORE_HOURS = 30 * 24
+
+
+class ClientVpn(pulumi.ComponentResource):
+    endpoint: aws.ec2clientvpn.Endpoint
+    client_configuration: pulumi.Output[str]
+
+    def __init__(self, name: str, settings: ClientVpnSettings, *, plan: NetworkPlan,
+                 vpc_id: pulumi.Input[str], subnet_ids: Sequence[pulumi.Input[str]],
+                 gcp_ranges: Sequence[str], opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("multicloud-vpn:aws:ClientVpn", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        stack = pulumi.get_stack()
+
+        # --- Server certificate: a private CA and a server certificate, imported into ACM -----
+        ca_key = tls.PrivateKey("ca-key", algorithm="RSA", rsa_bits=2048, opts=child)
+        ca_cert = tls.SelfSignedCert(
+            "ca-cert", private_key_pem=ca_key.private_key_pem, is_ca_certificate=True,
+            subject=tls.SelfSignedCertSubjectArgs(common_name=f"multicloud-vpn {stack} client VPN CA"),
+            validity_period_hours=CA_VALIDITY_HOURS,
+            allowed_uses=["cert_signing", "crl_signing", "digital_signature"], opts=child)
+        server_key = tls.PrivateKey("server-key", algorithm="RSA", rsa_bits=2048, opts=child)
+        request = tls.CertRequest(
+            "server-csr", private_key_pem=server_key.private_key_pem,
+            dns_names=[settings.certificate_domain],
+            subject=tls.CertRequestSubjectArgs(common_name=settings.certificate_domain), opts=child)
+        server_cert = tls.LocallySignedCert(
+            "server-cert", cert_request_pem=request.cert_request_pem,
+            ca_private_key_pem=ca_key.private_key_pem, ca_cert_pem=ca_cert.cert_pem,
+            validity_period_hours=SERVER_VALIDITY_HOURS, early_renewal_hours=RENEW_BEFORE_HOURS,
+            allowed_uses=["digital_signature", "key_encipherment", "server_auth"], opts=child)
+        certificate = aws.acm.Certificate(
+            "server-certificate",
+            certificate_body=server_cert.cert_pem,
+            private_key=pulumi.Output.secret(server_key.private_key_pem),
+            certificate_chain=ca_cert.cert_pem,
+            tags={"Name": f"multicloud-vpn-{stack}-client-vpn"}, opts=child)
+
+        # --- SSO: IAM SAML providers from the IAM Identity Center applications' metadata -------
+        saml = aws.iam.SamlProvider(
+            "saml", name=f"multicloud-vpn-{stack}-client-vpn",
+            saml_metadata_document=settings.saml_metadata, opts=child)
+        portal_saml = None
+        if settings.self_service_portal:
+            portal_saml = aws.iam.SamlProvider(
+                "saml-self-service", name=f"multicloud-vpn-{stack}-client-vpn-portal",
+                saml_metadata_document=settings.self_service_saml_metadata, opts=child)
+
+        # --- Connection logs -------------------------------------------------------------------
+        logs = aws.cloudwatch.LogGroup(
+            "connection-logs", name=f"/multicloud-vpn/{stack}/client-vpn",
+            retention_in_days=settings.log_retention_days, opts=child)
+        stream = aws.cloudwatch.LogStream(
+            "connection-log-stream", name="connections", log_group_name=logs.name, opts=child)
+
+        # --- The endpoint ----------------------------------------------------------------------
+        security_group = aws.ec2.SecurityGroup(
+            "endpoint-sg", vpc_id=vpc_id,
+            description="Client VPN endpoint: no inbound, any outbound",
+            ingress=[],
+            egress=[aws.ec2.SecurityGroupEgressArgs(protocol="-1", from_port=0, to_port=0,
+                                                    cidr_blocks=["0.0.0.0/0"])],
+            tags={"Name": "client-vpn-endpoint"}, opts=child)
+        self.endpoint = aws.ec2clientvpn.Endpoint(
+            "endpoint",
+            description=f"multicloud-vpn {stack}",
+            client_cidr_block=settings.client_cidr,
+            server_certificate_arn=certificate.arn,
+            authentication_options=[aws.ec2clientvpn.EndpointAuthenticationOptionArgs(
+                type="federated-authentication",
+                saml_provider_arn=saml.arn,
+                self_service_saml_provider_arn=portal_saml.arn if portal_saml else None,
+            )],
+            connection_log_options=aws.ec2clientvpn.EndpointConnectionLogOptionsArgs(
+                enabled=True, cloudwatch_log_group=logs.name, cloudwatch_log_stream=stream.name),
+            dns_servers=[plan.resolver_ip],
+            vpc_id=vpc_id,
+            security_group_ids=[security_group.id],
+            split_tunnel=settings.split_tunnel,
+            transport_protocol=settings.transport,
+            vpn_port=settings.port,
+            session_timeout_hours=settings.session_timeout_hours,
+            disconnect_on_session_timeout=settings.disconnect_on_session_timeout,
+            self_service_portal="enabled" if settings.self_service_portal else "disabled",
+            client_login_banner_options=aws.ec2clientvpn.EndpointClientLoginBannerOptionsArgs(
+                enabled=settings.login_banner is not None, banner_text=settings.login_banner),
+            tags={"Name": f"multicloud-vpn-{stack}"},
+            opts=child,
+        )
+
+        # --- Associations, then routes, then rules: one at a time ------------------------------
+        previous: list[pulumi.Resource] = []
+
+        def chained() -> pulumi.ResourceOptions:
+            return pulumi.ResourceOptions(parent=self, depends_on=list(previous))
+
+        associations = []
+        for zone in range(plan.zones):
+            association = aws.ec2clientvpn.NetworkAssociation(
+                f"association-{zone}", client_vpn_endpoint_id=self.endpoint.id,
+                subnet_id=subnet_ids[zone], opts=chained())
+            previous = [association]
+            associations.append(association)
+        for route in plan_routes(plan.zones, settings.split_tunnel, plan.vpc_cidr, gcp_ranges,
+                                 settings.split_tunnel_destinations):
+            created = aws.ec2clientvpn.Route(
+                f"route-{route.zone_index}-{cidr_name(route.destination)}",
+                client_vpn_endpoint_id=self.endpoint.id,
+                destination_cidr_block=route.destination,
+                # Read from the association, so the route waits until the subnet is associated.
+                target_vpc_subnet_id=associations[route.zone_index].subnet_id,
+                description=f"to {route.destination} via zone {route.zone_index}",
+                opts=chained())
+            previous = [created]
+        groups = [(g.group_id, g.destinations) for g in settings.access_groups]
+        for rule in plan_rules(settings.split_tunnel, plan.vpc_cidr, gcp_ranges,
+                               settings.split_tunnel_destinations, groups):
+            created = aws.ec2clientvpn.AuthorizationRule(
+                f"allow-{cidr_name(rule.destination)}-{rule.group_id or 'all-users'}",
+                client_vpn_endpoint_id=self.endpoint.id,
+                target_network_cidr=rule.destination,
+                authorize_all_groups=True if rule.group_id is None else None,
+                access_group_id=rule.group_id,
+                description=f"{rule.group_id or 'every SSO user'} to {rule.destination}",
+                opts=chained())
+            previous = [created]
+
+        self.client_configuration = pulumi.Output.all(self.endpoint.dns_name, ca_cert.cert_pem).apply(
+            lambda args: client_configuration(args[0], settings.port, settings.transport, args[1]))
+        self.self_service_portal_url = (self.endpoint.self_service_portal_url
+                                        if settings.self_service_portal else None)
+        self.register_outputs({
+            "endpointId": self.endpoint.id,
+            "dnsName": self.endpoint.dns_name,
+            "clientConfiguration": self.client_configuration,
+        })

@@ -1,0 +1,159 @@
+"""Settings of the AWS network (`multicloud-vpn:network`) and Client VPN (`multicloud-vpn:clientVpn`)."""
+
+from __future__ import annotations
+
+import ipaddress
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from .client_vpn_plan import INTERNET
+from .errors import SettingsError
+from .fields import Section, ipv4_network
+from .network_plan import NetworkPlan, plan_network
+
+NAT_MODES = ("shared", "perZone")
+TRANSPORTS = ("udp", "tcp")
+PORTS = (443, 1194)
+SESSION_HOURS = (8, 10, 12, 24)
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
+                      1827, 2192, 2557, 2922, 3288, 3653)
+BANNER_LIMIT = 1400
+SAML_MD = "{urn:oasis:names:tc:SAML:2.0:metadata}"
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    vpc_cidr: str
+    availability_zones: int
+    nat_gateways: str
+
+    @property
+    def plan(self) -> NetworkPlan:
+        return plan_network(self.vpc_cidr, self.availability_zones, self.nat_gateways == "perZone")
+
+
+@dataclass(frozen=True)
+class AccessGroup:
+    group_id: str
+    destinations: tuple[str, ...]  # empty: every routed destination
+
+
+@dataclass(frozen=True)
+class ClientVpnSettings:
+    enabled: bool
+    client_cidr: str = ""
+    saml_metadata: str = ""
+    self_service_saml_metadata: Optional[str] = None
+    transport: str = "udp"
+    port: int = 443
+    session_timeout_hours: int = 12
+    disconnect_on_session_timeout: bool = True
+    split_tunnel: bool = False
+    split_tunnel_destinations: tuple[str, ...] = ()
+    access_groups: tuple[AccessGroup, ...] = ()
+    log_retention_days: int = 30
+    login_banner: Optional[str] = None
+    certificate_domain: str = "vpn.multicloud-vpn.internal"
+
+    @property
+    def self_service_portal(self) -> bool:
+        return self.self_service_saml_metadata is not None
+
+
+def parse_network(section: Section) -> NetworkSettings:
+    key = section.child("vpcCidr")
+    accepted = "expected a private IPv4 CIDR from /16 to /22, e.g. 10.0.0.0/16"
+    vpc = ipv4_network(key, section.raw("vpcCidr"), accepted=accepted)
+    if not vpc.is_private or not 16 <= vpc.prefixlen <= 22:
+        raise SettingsError(key, str(vpc), accepted)
+    zones = section.choice("availabilityZones", (1, 2, 3))
+    nat = section.choice("natGateways", NAT_MODES, "shared")
+    section.finish()
+    return NetworkSettings(str(vpc), zones, nat)
+
+
+def read_saml_metadata(key: str, value: str, base_dir: Path) -> str:
+    """Read an IdP metadata file and make sure it is SAML 2.0 IdP metadata."""
+    path = Path(value) if Path(value).is_absolute() else base_dir / value
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SettingsError(key, value, f"the file cannot be read ({error.__class__.__name__}); "
+                            "expected a path, relative to the project, to the IdP's SAML metadata "
+                            "XML (see README: IAM Identity Center)") from None
+    try:
+        root = ElementTree.fromstring(text)
+    except ElementTree.ParseError:
+        raise SettingsError(key, value, "the file is not XML; expected SAML 2.0 IdP metadata "
+                            "(an md:EntityDescriptor)") from None
+    if root.tag != f"{SAML_MD}EntityDescriptor" or root.find(f"{SAML_MD}IDPSSODescriptor") is None:
+        raise SettingsError(key, value, "the file is not SAML 2.0 IdP metadata: expected an "
+                            "md:EntityDescriptor with an md:IDPSSODescriptor")
+    return text
+
+
+def _cidr_list(section: Section, name: str) -> tuple[str, ...]:
+    out = []
+    for i, raw in enumerate(section.list(name, [])):
+        out.append(str(ipv4_network(f"{section.child(name)}[{i}]", raw)))
+    return tuple(out)
+
+
+def parse_client_vpn(section: Section, base_dir: Path) -> ClientVpnSettings:
+    """Switched off, the section may stay in the stack file; what is written is still checked."""
+    enabled = section.boolean("enabled", False)
+    if not enabled and section.only_read_so_far():
+        return ClientVpnSettings(enabled=False)
+    cidr_key = section.child("clientCidr")
+    accepted = "expected an IPv4 CIDR from /22 (1,024 addresses) to /12, e.g. 172.16.0.0/22"
+    cidr = ipv4_network(cidr_key, section.raw("clientCidr"), accepted=accepted)
+    if not 12 <= cidr.prefixlen <= 22:
+        raise SettingsError(cidr_key, str(cidr), accepted)
+    saml = read_saml_metadata(section.child("samlMetadataFile"),
+                              section.string("samlMetadataFile"), base_dir)
+    portal_file = section.optional_string("selfServiceSamlMetadataFile")
+    portal = (read_saml_metadata(section.child("selfServiceSamlMetadataFile"), portal_file, base_dir)
+              if portal_file else None)
+    split = section.boolean("splitTunnel", False)
+    destinations = _cidr_list(section, "splitTunnelDestinations")
+    if split and INTERNET in destinations:
+        raise SettingsError(section.child("splitTunnelDestinations"), list(destinations),
+                            "0.0.0.0/0 routes everything: turn splitTunnel off instead")
+    groups = []
+    for i, raw in enumerate(section.list("accessGroups", [])):
+        item = Section(f"{section.child('accessGroups')}[{i}]", raw)
+        group_id = item.string("groupId", accepted="expected the IAM Identity Center group ID "
+                               "(not its display name)")
+        wanted = _cidr_list(item, "destinations")
+        item.finish()
+        groups.append(AccessGroup(group_id.strip(), wanted))
+    banner = section.optional_string(
+        "loginBanner", accepted=f"expected at most {BANNER_LIMIT} characters",
+        check=lambda v: len(v) <= BANNER_LIMIT)
+    settings = ClientVpnSettings(
+        enabled=enabled,
+        client_cidr=str(cidr),
+        saml_metadata=saml,
+        self_service_saml_metadata=portal,
+        transport=section.choice("transport", TRANSPORTS, "udp"),
+        port=section.choice("port", PORTS, 443),
+        session_timeout_hours=section.choice("sessionTimeoutHours", SESSION_HOURS, 12),
+        disconnect_on_session_timeout=section.boolean("disconnectOnSessionTimeout", True),
+        split_tunnel=split,
+        split_tunnel_destinations=destinations,
+        access_groups=tuple(groups),
+        log_retention_days=section.choice("logRetentionDays", LOG_RETENTION_DAYS, 30),
+        login_banner=banner,
+        certificate_domain=section.string(
+            "certificateDomain", "vpn.multicloud-vpn.internal",
+            accepted="expected a DNS name with at least one dot",
+            check=lambda v: "." in v and " " not in v and not v.startswith("*")),
+    )
+    section.finish()
+    return settings
+
+
+def client_cidr_range(settings: ClientVpnSettings, key: str) -> list[tuple[str, ipaddress.IPv4Network]]:
+    return [(key, ipaddress.IPv4Network(settings.client_cidr))] if settings.enabled else []

@@ -1,0 +1,63 @@
+"""Address plan of the AWS VPC: subnets by position, NAT placement, the VPC resolver address.
+
+Subnets are carved by index from the VPC range, so adding a zone later adds subnets without moving
+existing ones. Public subnets take the first half of the blocks and private subnets the second.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+MIN_PRIVATE_ZONES = 2  # Route 53 Resolver endpoints need two zones
+SUBNET_BITS = 4        # a /16 VPC gets /20 subnets; 16 blocks, 8 public + 8 private
+
+
+@dataclass(frozen=True)
+class SubnetPlan:
+    zone_index: int
+    cidr: str
+    public: bool
+
+    @property
+    def key(self) -> str:
+        return f"{'public' if self.public else 'private'}-{self.zone_index}"
+
+
+@dataclass(frozen=True)
+class NetworkPlan:
+    vpc_cidr: str
+    zones: int               # zones used by Client VPN associations and NAT gateways
+    nat_per_zone: bool
+    public_subnets: tuple[SubnetPlan, ...]
+    private_subnets: tuple[SubnetPlan, ...]
+
+    @property
+    def nat_zones(self) -> tuple[int, ...]:
+        return tuple(range(self.zones)) if self.nat_per_zone else (0,)
+
+    def nat_for_private(self, zone_index: int) -> int:
+        """Which NAT gateway (by zone) a private subnet's default route uses."""
+        return zone_index if self.nat_per_zone and zone_index < self.zones else 0
+
+    @property
+    def resolver_ip(self) -> str:
+        """The Amazon-provided DNS resolver: VPC base address + 2."""
+        return str(ipaddress.IPv4Network(self.vpc_cidr).network_address + 2)
+
+
+def plan_network(vpc_cidr: str, zones: int, nat_per_zone: bool) -> NetworkPlan:
+    vpc = ipaddress.IPv4Network(vpc_cidr)
+    blocks = list(vpc.subnets(prefixlen_diff=SUBNET_BITS))
+    half = len(blocks) // 2
+    private_zones = max(zones, MIN_PRIVATE_ZONES)
+    if zones > half or private_zones > half:
+        raise ValueError(f"{vpc_cidr} has room for {half} zones")
+    public = tuple(SubnetPlan(i, str(blocks[i]), True) for i in range(zones))
+    private = tuple(SubnetPlan(i, str(blocks[half + i]), False) for i in range(private_zones))
+    return NetworkPlan(str(vpc), zones, nat_per_zone, public, private)
+
+
+def cidr_name(cidr: str) -> str:
+    """A CIDR as a resource-name fragment (names key on the range, not its position in a list)."""
+    return cidr.replace("/", "-")
