@@ -12,6 +12,7 @@ from components.aws_network import AwsNetwork
 from components.client_vpn import ClientVpn
 from components.gcp_hub import GcpHub
 from components.planning.errors import SettingsError
+from components.private_dns import PrivateDns
 from components.planning.settings import CONFIG_KEYS, load_settings
 from components.site_to_site import SiteToSiteVpn
 
@@ -48,6 +49,7 @@ vpn = SiteToSiteVpn(
     settings.site_to_site,
     network_id=hub.network.id,
     region=settings.gcp_region,
+    advertised_ranges=settings.advertised_ranges,
     opts=providers,
 )
 network = AwsNetwork(
@@ -55,7 +57,7 @@ network = AwsNetwork(
     settings.network,
     transit_gateway_id=vpn.transit_gateway_id,
     route_table_id=vpn.route_table_id,
-    gcp_ranges=settings.gcp_ranges,
+    routes_to_transit_gateway=settings.aws_routes_to_gcp,
     opts=providers,
 )
 pulumi.export("egressIps", network.egress_ips)
@@ -76,6 +78,20 @@ if settings.client_vpn.enabled:
     pulumi.export("clientConfiguration", client_vpn.client_configuration)
     if client_vpn.self_service_portal_url is not None:
         pulumi.export("selfServicePortalUrl", client_vpn.self_service_portal_url)
+
+dns = PrivateDns(
+    "private-dns",
+    settings.dns,
+    hub=hub,
+    plan=network.plan,
+    vpc_id=network.vpc.id,
+    private_subnet_ids=[s.id for s in network.private_subnets],
+    opts=providers,
+)
+pulumi.export("dnsInboundResolverIps", list(dns.inbound_ips))
+if dns.gcp_forwarder_ips is not None:
+    pulumi.export("gcpDnsForwarderIps", dns.gcp_forwarder_ips)
+pulumi.export("gcpSpokes", {s.name: s.cidr for s in settings.gcp_hub.spokes})
 
 pulumi.export("transitGatewayId", vpn.transit_gateway_id)
 pulumi.export("haVpnInterfaceIps", vpn.ha_vpn_interface_ips)

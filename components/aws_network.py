@@ -26,7 +26,7 @@ class AwsNetwork(pulumi.ComponentResource):
 
     def __init__(self, name: str, settings: NetworkSettings, *,
                  transit_gateway_id: pulumi.Input[str], route_table_id: pulumi.Input[str],
-                 gcp_ranges: Sequence[str], opts: Optional[pulumi.ResourceOptions] = None):
+                 routes_to_transit_gateway: Sequence[str], opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("multicloud-vpn:aws:Network", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         plan = settings.plan
@@ -111,7 +111,7 @@ class AwsNetwork(pulumi.ComponentResource):
                           destination_cidr_block=cidr, transit_gateway_id=transit_gateway_id,
                           opts=after_attachment)
             for s, table in zip(plan.private_subnets, self.private_route_tables)
-            for cidr in gcp_ranges
+            for cidr in routes_to_transit_gateway
         ]
 
         self.register_outputs({

@@ -101,6 +101,10 @@ AWS_ID_PREFIXES = {
     "aws:ec2clientvpn/networkAssociation:NetworkAssociation": "cvpn-assoc-",
     "aws:ec2clientvpn/route:Route": "cvpn-route-",
     "aws:ec2clientvpn/authorizationRule:AuthorizationRule": "cvpn-rule-",
+    "aws:route53/resolverEndpoint:ResolverEndpoint": "rslvr-in-",
+    "aws:route53/resolverRule:ResolverRule": "rslvr-rr-",
+    "aws:route53/resolverRuleAssociation:ResolverRuleAssociation": "rslvr-rrassoc-",
+    "aws:route53/zone:Zone": "Z",
 }
 
 
@@ -114,6 +118,7 @@ class CloudMocks(pulumi.runtime.Mocks):
         self.psk_leading_zero = psk_leading_zero
         self.adopted_tgw = adopted_tgw or {}
         self.calls: list[tuple[str, dict]] = []
+        self.subnet_ranges: dict[str, str] = {}  # GCP subnetwork self link -> range
 
     def _id(self, prefix: str, name: str) -> str:
         return f"{prefix}{_digest(self.stack, name).hex()[:17]}"
@@ -127,6 +132,8 @@ class CloudMocks(pulumi.runtime.Mocks):
             state.setdefault("name", f"{name}-{_digest(self.stack, name).hex()[:7]}")
             state["selfLink"] = f"https://www.googleapis.com/compute/v1/projects/p/{state['name']}"
             rid = f"projects/p/{state['name']}"
+            if t == "gcp:compute/subnetwork:Subnetwork":
+                self.subnet_ranges[state["selfLink"]] = state["ipCidrRange"]
         if t == "aws:ec2transitgateway/transitGateway:TransitGateway":
             rid = self._id("tgw-", name)
             state["arn"] = f"arn:aws:ec2:ap-northeast-1:123456789012:transit-gateway/{rid}"
@@ -209,6 +216,15 @@ class CloudMocks(pulumi.runtime.Mocks):
             names = ["ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"]
             return {"names": names, "zoneIds": ["apne1-az4", "apne1-az1", "apne1-az2"],
                     "id": "ap-northeast-1"}, []
+        if args.token == "gcp:compute/getAddresses:getAddresses":
+            # Cloud DNS inbound forwarders: one DNS_RESOLVER address in each matching subnet.
+            link = args.args["filter"].split('subnetwork = "')[1].rstrip('")')
+            net = ipaddress.IPv4Network(self.subnet_ranges[link])
+            address = str(net.network_address + 2 + _digest(link)[0] % 200)
+            return {"addresses": [{"address": address, "addressType": "INTERNAL",
+                                   "name": "dns-forwarding", "region": args.args.get("region"),
+                                   "status": "IN_USE", "selfLink": link + "/address"}],
+                    "id": "addresses"}, []
         if args.token == "aws:ec2transitgateway/getTransitGateway:getTransitGateway":
             result = {"id": args.args.get("id"), "amazonSideAsn": 64600, "vpnEcmpSupport": "enable"}
             result.update(self.adopted_tgw)

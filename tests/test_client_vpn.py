@@ -7,7 +7,7 @@ from tests.harness import contains_secret, is_secret, reveal
 from tests.stacks import (ACM_CERT, ASSOCIATION, AWS_ROUTE, AWS_SUBNET, CVPN_ROUTE, ENDPOINT, LOG_GROUP,
                           RULE, SAML, SG, TLS_KEY, deploy)
 
-GCP_DEV = "10.110.0.0/20"
+GCP_DEV = {"10.110.0.0/20", "10.111.0.0/20"}  # dev hub subnet and spoke
 
 
 @pytest.fixture(params=["dev", "prod"])
@@ -151,9 +151,9 @@ def test_split_tunnel_routes_only_destinations_and_internal_ranges():
                                               "splitTunnelDestinations": ["203.0.113.0/24"]}})
     assert d.of_type(ENDPOINT)[0].get("splitTunnel") is True
     routes = {r.get("destinationCidrBlock") for r in d.of_type(CVPN_ROUTE)}
-    assert routes == {"203.0.113.0/24", GCP_DEV}  # the VPC route comes with the association
+    assert routes == {"203.0.113.0/24", *GCP_DEV}  # the VPC route comes with the association
     rules = {r.get("targetNetworkCidr") for r in d.of_type(RULE)}
-    assert rules == {"203.0.113.0/24", "10.10.0.0/16", GCP_DEV}
+    assert rules == {"203.0.113.0/24", "10.10.0.0/16", *GCP_DEV}
     assert all(r.get("authorizeAllGroups") is True for r in d.of_type(RULE))
 
 
@@ -163,7 +163,7 @@ def test_access_groups_get_rules_per_destination():
                                               "splitTunnelDestinations": ["203.0.113.0/24"]}})
     rules = {(r.get("accessGroupId"), r.get("targetNetworkCidr")) for r in d.of_type(RULE)}
     assert rules == {("g-admins", "203.0.113.0/24"), ("g-admins", "10.10.0.0/16"),
-                     ("g-admins", GCP_DEV), ("g-partners", "203.0.113.0/24")}
+                     *(("g-admins", r) for r in GCP_DEV), ("g-partners", "203.0.113.0/24")}
     assert not any(r.get("authorizeAllGroups") for r in d.of_type(RULE))
 
 

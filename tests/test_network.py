@@ -5,7 +5,6 @@ import ipaddress
 import pytest
 
 from components.planning.network_plan import plan_network
-from tests.harness import reveal
 from tests.stacks import (AWS_ROUTE, AWS_ROUTE_TABLE, AWS_SUBNET, EIP, NAT, TGW_ASSOC, TGW_PROP,
                           TGW_RT, TGW_VPC_ATTACHMENT, VPC, deploy)
 
@@ -77,17 +76,14 @@ def test_vpc_is_attached_to_the_transit_gateway_and_routes_gcp_there(case):
         row = d.named(kind, "tgw-assoc-vpc" if kind == TGW_ASSOC else "tgw-prop-vpc")
         assert row.get("transitGatewayAttachmentId") == attachment.id
         assert row.get("transitGatewayRouteTableId") == table
-    gcp = {s["cidr"] for s in reveal(deploy_config_hub(d))}
+    # every GCP range (hub subnets and spokes) and Cloud DNS's forwarding source go to the TGW
+    gcp = {s.get("ipCidrRange") for s in d.of_type("gcp:compute/subnetwork:Subnetwork")}
+    gcp.add("35.199.192.0/19")
     private_tables = {t.id for t in d.of_type(AWS_ROUTE_TABLE) if t.name.startswith("private")}
     to_tgw = [r for r in d.of_type(AWS_ROUTE) if r.get("transitGatewayId")]
     assert {(r.get("routeTableId"), r.get("destinationCidrBlock")) for r in to_tgw} == {
         (t, c) for t in private_tables for c in gcp}
     assert all(attachment.urn in r.options["dependencies"] for r in to_tgw)
-
-
-def deploy_config_hub(d):
-    """The GCP hub subnets as declared (the ranges AWS must route to the Transit Gateway)."""
-    return [{"cidr": s.get("ipCidrRange")} for s in d.of_type("gcp:compute/subnetwork:Subnetwork")]
 
 
 def test_subnet_plan_is_stable_when_zones_are_added():

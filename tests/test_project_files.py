@@ -47,7 +47,8 @@ def test_readme_and_project_file_document_every_field():
     for key, parse, extra in (("multicloud-vpn:siteToSite", s.parse_site_to_site, ()),
                               ("multicloud-vpn:gcpHub", s.parse_gcp_hub, ("asia-northeast1",)),
                               ("multicloud-vpn:network", s.parse_network, ()),
-                              ("multicloud-vpn:clientVpn", s.parse_client_vpn, (ROOT_DIR,))):
+                              ("multicloud-vpn:clientVpn", s.parse_client_vpn, (ROOT_DIR,)),
+                              ("multicloud-vpn:dns", s.parse_dns, ())):
         name = key.split(":")[1]
         description = PROJECT_FILE["config"][name]["description"]
         assert f"`{key}`" in README

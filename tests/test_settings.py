@@ -144,6 +144,54 @@ def test_bad_access_values_name_the_key(changes, key, fragment):
     assert fragment in message, message
 
 
+HUB = "multicloud-vpn:gcpHub"
+DNS = "multicloud-vpn:dns"
+
+
+def many_spokes(n):
+    return [{"name": f"s{i}", "cidr": f"10.{150 + i}.0.0/24"} for i in range(n)]
+
+
+@pytest.mark.parametrize("changes,key,fragment", [
+    ({"gcpHub__spokes": [{"name": "a", "cidr": "10.110.8.0/24"}]}, f"{HUB}.spokes[0].cidr",
+     f"overlaps {HUB}.subnets[0].cidr"),
+    ({"gcpHub__spokes": [{"name": "a", "cidr": "10.10.0.0/24"}]}, f"{HUB}.spokes[0].cidr",
+     f"overlaps {NET}.vpcCidr"),
+    ({"gcpHub__spokes": [{"name": "a", "cidr": "10.150.0.0/24"}, {"name": "b", "cidr": "10.150.0.0/25"}]},
+     f"{HUB}.spokes[1].cidr", f"overlaps {HUB}.spokes[0].cidr"),
+    ({"gcpHub__spokes": [{"name": "a", "cidr": "172.20.0.0/24"}]}, f"{CVPN}.clientCidr",
+     f"overlaps {HUB}.spokes[0].cidr"),
+    ({"gcpHub__spokes": [{"name": "a", "cidr": "10.150.0.0/24"}, {"name": "a", "cidr": "10.151.0.0/24"}]},
+     f"{HUB}.spokes[1].name", "unique"),
+    ({"gcpHub__spokes": [{"name": "hub-dev", "cidr": "10.150.0.0/24"}]}, f"{HUB}.spokes[0].name", "unique"),
+    ({"gcpHub__spokes": [{"name": "Apps_1", "cidr": "10.150.0.0/24"}]}, f"{HUB}.spokes[0].name",
+     "GCP resource name"),
+    ({"gcpHub__spokes": many_spokes(26)}, f"{HUB}.spokes", "at most 25 networks"),
+    ({"gcpHub__spokes": many_spokes(3), "gcpHub__peeringLimit": 2}, f"{HUB}.spokes", "at most 2"),
+    ({"gcpHub__peeringLimit": 0}, f"{HUB}.peeringLimit", "1-500"),
+    ({"dns__awsDomains": ["not a domain"]}, f"{DNS}.awsDomains[0]", "DNS name"),
+    ({"dns__awsDomains": ["localhost"]}, f"{DNS}.awsDomains[0]", "two labels"),
+    ({"dns__gcpDomains": ["-bad.example.com"]}, f"{DNS}.gcpDomains[0]", "DNS name"),
+    ({"dns__gcpDomains": ["a." + "x" * 64 + ".com"]}, f"{DNS}.gcpDomains[0]", "DNS name"),
+    ({"dns__awsDomains": ["a.example", "A.example."]}, f"{DNS}.awsDomains[1]", "listed twice"),
+    ({"dns__gcpDomains": ["db.aws.dev.example.internal"]}, f"{DNS}.gcpDomains[0]",
+     "overlaps the AWS domain aws.dev.example.internal"),
+    ({"dns__awsToGcp": True, "dns__gcpDomains": []}, f"{DNS}.awsToGcp", "gcpDomains"),
+    ({"dns__awsToGcp": "on"}, f"{DNS}.awsToGcp", "true or false"),
+    ({"dns__gcpForwarderIps": ["10.0.0.300"]}, f"{DNS}.gcpForwarderIps[0]", "IPv4 address"),
+    ({"dns__zones": []}, f"{DNS}.zones", "unknown setting"),
+])
+def test_bad_hub_and_dns_values_name_the_key(changes, key, fragment):
+    message = error_for(**changes)
+    assert message.startswith(key + ":"), message
+    assert fragment in message, message
+
+
+def test_domains_are_normalised():
+    dns = settings_with(dns__awsDomains=["AWS.Example.Internal."]).dns
+    assert dns.aws_domains == ("aws.example.internal.",)
+
+
 def test_metadata_that_is_xml_but_not_saml(tmp_path):
     other = tmp_path / "other.xml"
     other.write_text('<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata">'

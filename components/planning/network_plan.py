@@ -41,6 +41,13 @@ class NetworkPlan:
         return zone_index if self.nat_per_zone and zone_index < self.zones else 0
 
     @property
+    def dns_inbound_ips(self) -> tuple[str, ...]:
+        """Fixed addresses (.53 of the first two private subnets) for the Route 53 inbound
+        endpoint, so GCP's forwarding targets are known before anything is created."""
+        return tuple(str(ipaddress.IPv4Network(s.cidr).network_address + 53)
+                     for s in self.private_subnets[:MIN_PRIVATE_ZONES])
+
+    @property
     def resolver_ip(self) -> str:
         """The Amazon-provided DNS resolver: VPC base address + 2."""
         return str(ipaddress.IPv4Network(self.vpc_cidr).network_address + 2)

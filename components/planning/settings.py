@@ -15,6 +15,7 @@ from typing import Mapping, Optional
 from . import inside_cidrs, ike
 from .access_settings import (ClientVpnSettings, NetworkSettings, client_cidr_range,
                               parse_client_vpn, parse_network)
+from .dns_settings import CLOUD_DNS_FORWARDING_RANGE, DnsSettings, parse_dns
 from .errors import MISSING, SettingsError
 from .fields import Section, ipv4_network, parse_json_value
 from .layout import VpnLayout, plan_layout
@@ -60,6 +61,8 @@ class Subnet:
 class GcpHubSettings:
     network_name: str
     subnets: tuple[Subnet, ...]
+    spokes: tuple[Subnet, ...] = ()   # one VPC per spoke, named like its single subnet
+    peering_limit: int = 25
 
 
 @dataclass(frozen=True)
@@ -71,11 +74,28 @@ class StackSettings:
     gcp_hub: GcpHubSettings
     network: NetworkSettings
     client_vpn: ClientVpnSettings
+    dns: DnsSettings
 
     @property
     def gcp_ranges(self) -> tuple[str, ...]:
-        """GCP ranges the AWS side routes to the Transit Gateway."""
-        return tuple(s.cidr for s in self.gcp_hub.subnets)
+        """GCP address ranges (hub and spokes): what AWS and Client VPN users reach over the VPN."""
+        return tuple(s.cidr for s in (*self.gcp_hub.subnets, *self.gcp_hub.spokes))
+
+    @property
+    def aws_routes_to_gcp(self) -> tuple[str, ...]:
+        """Destinations the VPC sends to the Transit Gateway: GCP, plus Cloud DNS's query source."""
+        dns = (CLOUD_DNS_FORWARDING_RANGE,) if self.dns.gcp_to_aws else ()
+        return (*self.gcp_ranges, *dns)
+
+    @property
+    def advertised_ranges(self) -> tuple[str, ...]:
+        """What the Cloud Router announces beyond its own subnets.
+
+        Routes learned over VPC peering are never advertised automatically, so every spoke range
+        is listed, and 35.199.192.0/19 so AWS sends DNS answers back over the VPN.
+        """
+        dns = (CLOUD_DNS_FORWARDING_RANGE,) if self.dns.gcp_to_aws else ()
+        return (*(s.cidr for s in self.gcp_hub.spokes), *dns)
 
 
 def _key(name: str) -> str:
@@ -119,34 +139,46 @@ def parse_site_to_site(section: Section) -> SiteToSiteSettings:
     )
 
 
+def _subnet_list(section: Section, name: str, default_region: str, taken: set[str]) -> tuple[Subnet, ...]:
+    """A list of {name, cidr, region}; names must not repeat each other or anything in `taken`."""
+    out: list[Subnet] = []
+    for index, raw in enumerate(section.list(name, [])):
+        item = Section(f"{section.child(name)}[{index}]", raw)
+        subnet_name = item.string("name", accepted=GCP_NAME_ACCEPTED,
+                                  check=lambda v: bool(GCP_NAME.match(v)))
+        if subnet_name in taken:
+            raise SettingsError(item.child("name"), subnet_name,
+                                "names must be unique across the hub network, its subnets and the spokes")
+        cidr_key = item.child("cidr")
+        accepted = "expected a private IPv4 CIDR from /8 to /29, e.g. 10.100.0.0/20"
+        net = ipv4_network(cidr_key, item.raw("cidr"), accepted=accepted)
+        if not net.is_private or not 8 <= net.prefixlen <= 29:
+            raise SettingsError(cidr_key, str(net), accepted)
+        region = item.string("region", default_region)
+        item.finish()
+        taken.add(subnet_name)
+        out.append(Subnet(name=subnet_name, cidr=str(net), region=region))
+    return tuple(out)
+
+
 def parse_gcp_hub(section: Section, default_region: str) -> GcpHubSettings:
     network = section.string("networkName", "hub", accepted=GCP_NAME_ACCEPTED,
                              check=lambda v: bool(GCP_NAME.match(v)))
-    raw_subnets = section.list("subnets")
-    if not raw_subnets:
-        raise SettingsError(section.child("subnets"), raw_subnets,
+    taken = {network}
+    subnets = _subnet_list(section, "subnets", default_region, taken)
+    if not subnets:
+        raise SettingsError(section.child("subnets"), [],
                             "expected at least one subnet: a list of {name, cidr[, region]}")
-    subnets: list[Subnet] = []
-    seen: dict[ipaddress.IPv4Network, str] = {}
-    for index, raw in enumerate(raw_subnets):
-        item = Section(f"{section.child('subnets')}[{index}]", raw)
-        name = item.string("name", accepted=GCP_NAME_ACCEPTED, check=lambda v: bool(GCP_NAME.match(v)))
-        cidr_key = item.child("cidr")
-        net = ipv4_network(cidr_key, item.raw("cidr"),
-                           accepted="expected a private IPv4 CIDR from /8 to /29, e.g. 10.100.0.0/20")
-        if not net.is_private or not 8 <= net.prefixlen <= 29:
-            raise SettingsError(cidr_key, str(net), "expected a private IPv4 CIDR from /8 to /29")
-        for other, other_key in seen.items():
-            if net.overlaps(other):
-                raise SettingsError(cidr_key, str(net), f"it overlaps {other_key} ({other})")
-        if any(s.name == name for s in subnets):
-            raise SettingsError(item.child("name"), name, "subnet names must be unique")
-        region = item.string("region", default_region)
-        item.finish()
-        seen[net] = cidr_key
-        subnets.append(Subnet(name=name, cidr=str(net), region=region))
+    spokes = _subnet_list(section, "spokes", default_region, taken)
+    limit = section.integer("peeringLimit", 25, accepted="expected 1-500 (the project's "
+                            "peerings-per-network quota)", check=lambda v: 1 <= v <= 500)
+    if len(spokes) > limit:
+        raise SettingsError(section.child("spokes"), f"{len(spokes)} spokes",
+                            f"the hub can peer with at most {limit} networks "
+                            f"({section.child('peeringLimit')}); raise the quota and the setting, "
+                            "or add another hub")
     section.finish()
-    return GcpHubSettings(network_name=network, subnets=tuple(subnets))
+    return GcpHubSettings(network_name=network, subnets=subnets, spokes=spokes, peering_limit=limit)
 
 
 def load_settings(config: Mapping[str, Optional[str]], base_dir: Path) -> StackSettings:
@@ -172,15 +204,19 @@ def load_settings(config: Mapping[str, Optional[str]], base_dir: Path) -> StackS
         gcp_hub=parse_gcp_hub(section("gcpHub"), gcp_region),
         network=parse_network(section("network")),
         client_vpn=parse_client_vpn(section("clientVpn", required=False), base_dir),
+        dns=parse_dns(section("dns", required=False)),
     )
+    hub = settings.gcp_hub
     ensure_disjoint([
         (_key("network") + ".vpcCidr", ipaddress.IPv4Network(settings.network.vpc_cidr)),
         *((f"{_key('gcpHub')}.subnets[{i}].cidr", ipaddress.IPv4Network(s.cidr))
-          for i, s in enumerate(settings.gcp_hub.subnets)),
+          for i, s in enumerate(hub.subnets)),
+        *((f"{_key('gcpHub')}.spokes[{i}].cidr", ipaddress.IPv4Network(s.cidr))
+          for i, s in enumerate(hub.spokes)),
         *client_cidr_range(settings.client_vpn, _key("clientVpn") + ".clientCidr"),
     ])
     return settings
 
 
 CONFIG_KEYS = ("aws:region", "gcp:project", "gcp:region",
-               _key("siteToSite"), _key("gcpHub"), _key("network"), _key("clientVpn"))
+               _key("siteToSite"), _key("gcpHub"), _key("network"), _key("clientVpn"), _key("dns"))

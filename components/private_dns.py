@@ -1,0 +1,172 @@
+"""Private names resolve both ways between GCP and AWS, through the one hub.
+
+GCP -> AWS: a private forwarding zone per AWS domain in the hub sends queries (from
+35.199.192.0/19, over the VPN) to a Route 53 Resolver inbound endpoint; every spoke gets a DNS
+peering zone that hands the same domain to the hub. AWS -> GCP (optional, it costs an outbound
+endpoint): a Cloud DNS inbound server policy on the hub, a Route 53 Resolver outbound endpoint,
+and a forwarding rule per GCP domain, associated with the VPC. Client VPN users use the VPC
+resolver, so they see both clouds' names.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_gcp as gcp
+
+from components.gcp_hub import GcpHub
+from components.planning.dns_settings import CLOUD_DNS_FORWARDING_RANGE, DnsSettings
+from components.planning.network_plan import NetworkPlan
+
+
+def _slug(domain: str) -> str:
+    return domain.rstrip(".").replace(".", "-")
+
+
+class PrivateDns(pulumi.ComponentResource):
+    inbound_ips: Sequence[str]
+    gcp_forwarder_ips: Optional[pulumi.Output[list]]
+
+    def __init__(self, name: str, settings: DnsSettings, *, hub: GcpHub, plan: NetworkPlan,
+                 vpc_id: pulumi.Input[str], private_subnet_ids: Sequence[pulumi.Input[str]],
+                 opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("multicloud-vpn:dns:PrivateDns", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        hub_link = hub.network.self_link
+        spoke_links = {n: net.self_link for n, net in hub.spoke_networks.items()}
+        self.inbound_ips = ()
+        self.gcp_forwarder_ips = None
+
+        if settings.create_private_zones:
+            for domain in settings.aws_domains:
+                aws.route53.Zone(f"aws-zone-{_slug(domain)}", name=domain.rstrip("."),
+                                 comment="Private names in AWS, answered for GCP too",
+                                 vpcs=[aws.route53.ZoneVpcArgs(vpc_id=vpc_id)], opts=child)
+            for domain in settings.gcp_domains:
+                gcp.dns.ManagedZone(
+                    f"gcp-zone-{_slug(domain)}", dns_name=domain, visibility="private",
+                    description="Private names in GCP, visible to the hub and every spoke",
+                    private_visibility_config=_visible_to([hub_link, *spoke_links.values()]),
+                    opts=child)
+
+        if settings.gcp_to_aws:
+            self._gcp_to_aws(settings, plan, vpc_id, private_subnet_ids, hub_link, spoke_links)
+        if settings.aws_to_gcp:
+            self._aws_to_gcp(settings, hub, vpc_id, private_subnet_ids)
+
+        self.register_outputs({
+            "inboundResolverIps": list(self.inbound_ips),
+            "gcpForwarderIps": self.gcp_forwarder_ips,
+        })
+
+    def _gcp_to_aws(self, settings, plan, vpc_id, subnet_ids, hub_link, spoke_links) -> None:
+        child = pulumi.ResourceOptions(parent=self)
+        group = aws.ec2.SecurityGroup(
+            "dns-inbound-sg", vpc_id=vpc_id,
+            description="Route 53 inbound endpoint: DNS from Cloud DNS forwarders only",
+            ingress=[aws.ec2.SecurityGroupIngressArgs(protocol=p, from_port=53, to_port=53,
+                                                      cidr_blocks=[CLOUD_DNS_FORWARDING_RANGE],
+                                                      description=f"Cloud DNS forwarding ({p})")
+                     for p in ("udp", "tcp")],
+            egress=[aws.ec2.SecurityGroupEgressArgs(protocol="-1", from_port=0, to_port=0,
+                                                    cidr_blocks=["0.0.0.0/0"])],
+            tags={"Name": "dns-inbound"}, opts=child)
+        self.inbound_ips = plan.dns_inbound_ips
+        aws.route53.ResolverEndpoint(
+            "dns-inbound", name="multicloud-vpn-from-gcp", direction="INBOUND",
+            security_group_ids=[group.id], protocols=["Do53"],
+            ip_addresses=[aws.route53.ResolverEndpointIpAddressArgs(subnet_id=subnet_ids[i], ip=ip)
+                          for i, ip in enumerate(self.inbound_ips)],
+            tags={"Name": "multicloud-vpn-from-gcp"}, opts=child)
+        targets = [gcp.dns.ManagedZoneForwardingConfigTargetNameServerArgs(
+            ipv4_address=ip, forwarding_path="private") for ip in self.inbound_ips]
+        for domain in settings.aws_domains:
+            slug = _slug(domain)
+            gcp.dns.ManagedZone(
+                f"forward-{slug}", dns_name=domain, visibility="private",
+                description="Forwards to the Route 53 inbound endpoint over the VPN",
+                private_visibility_config=_visible_to([hub_link]),
+                forwarding_config=gcp.dns.ManagedZoneForwardingConfigArgs(
+                    target_name_servers=targets),
+                opts=child)
+            for spoke, link in spoke_links.items():
+                gcp.dns.ManagedZone(
+                    f"{spoke}-peer-{slug}", dns_name=domain, visibility="private",
+                    description="Hands the AWS domain to the hub (one-way DNS peering)",
+                    private_visibility_config=_visible_to([link]),
+                    peering_config=gcp.dns.ManagedZonePeeringConfigArgs(
+                        target_network=gcp.dns.ManagedZonePeeringConfigTargetNetworkArgs(
+                            network_url=hub_link)),
+                    opts=child)
+
+    def _aws_to_gcp(self, settings, hub, vpc_id, subnet_ids) -> None:
+        child = pulumi.ResourceOptions(parent=self)
+        policy = gcp.dns.Policy(
+            "hub-inbound-dns", enable_inbound_forwarding=True,
+            description="Answers queries forwarded from AWS (one address per hub subnet)",
+            networks=[gcp.dns.PolicyNetworkArgs(network_url=hub.network.id)], opts=child)
+        if settings.gcp_forwarder_ips:
+            self.gcp_forwarder_ips = pulumi.Output.from_input(list(settings.gcp_forwarder_ips))
+        else:
+            self.gcp_forwarder_ips = _forwarder_addresses(self, policy, hub)
+        hub_ranges = [s.ip_cidr_range for s in hub.subnets.values()]
+        group = aws.ec2.SecurityGroup(
+            "dns-outbound-sg", vpc_id=vpc_id,
+            description="Route 53 outbound endpoint: DNS to the GCP hub only; nothing inbound",
+            ingress=[],
+            egress=[aws.ec2.SecurityGroupEgressArgs(protocol=p, from_port=53, to_port=53,
+                                                    cidr_blocks=hub_ranges,
+                                                    description=f"Cloud DNS inbound ({p})")
+                    for p in ("udp", "tcp")],
+            tags={"Name": "dns-outbound"}, opts=child)
+        endpoint = aws.route53.ResolverEndpoint(
+            "dns-outbound", name="multicloud-vpn-to-gcp", direction="OUTBOUND",
+            security_group_ids=[group.id], protocols=["Do53"],
+            ip_addresses=[aws.route53.ResolverEndpointIpAddressArgs(subnet_id=s)
+                          for s in subnet_ids[:2]],
+            tags={"Name": "multicloud-vpn-to-gcp"}, opts=child)
+        targets = self.gcp_forwarder_ips.apply(
+            lambda ips: [aws.route53.ResolverRuleTargetIpArgs(ip=ip, port=53) for ip in ips])
+        for domain in settings.gcp_domains:
+            slug = _slug(domain)
+            rule = aws.route53.ResolverRule(
+                f"forward-{slug}", name=f"to-gcp-{slug}"[:64], domain_name=domain.rstrip("."),
+                rule_type="FORWARD", resolver_endpoint_id=endpoint.id, target_ips=targets,
+                opts=child)
+            aws.route53.ResolverRuleAssociation(
+                f"forward-{slug}", resolver_rule_id=rule.id, vpc_id=vpc_id, opts=child)
+
+
+def _visible_to(links) -> gcp.dns.ManagedZonePrivateVisibilityConfigArgs:
+    return gcp.dns.ManagedZonePrivateVisibilityConfigArgs(
+        networks=[gcp.dns.ManagedZonePrivateVisibilityConfigNetworkArgs(network_url=link)
+                  for link in links])
+
+
+def _forwarder_addresses(parent: pulumi.Resource, policy: gcp.dns.Policy, hub: GcpHub):
+    """The inbound forwarder addresses Cloud DNS allocates in each hub subnet.
+
+    No resource output lists them, so they are looked up (purpose DNS_RESOLVER) once the policy
+    exists. `dns.gcpForwarderIps` replaces the lookup where it cannot run.
+    """
+    found = [
+        gcp.compute.get_addresses_output(
+            filter=pulumi.Output.concat('(purpose = "DNS_RESOLVER") (subnetwork = "',
+                                        subnet.self_link, '")'),
+            region=subnet.region,
+            opts=pulumi.InvokeOutputOptions(parent=parent, depends_on=[policy]))
+        for subnet in hub.subnets.values()
+    ]
+    return pulumi.Output.all(*[f.addresses for f in found]).apply(_flatten_addresses)
+
+
+def _flatten_addresses(groups) -> list[str]:
+    ips = sorted({a.address if hasattr(a, "address") else a["address"]
+                  for group in groups for a in (group or [])})
+    if not ips and not pulumi.runtime.is_dry_run():
+        raise pulumi.RunError("no Cloud DNS inbound forwarder address was found in the hub subnets; "
+                              "set multicloud-vpn:dns.gcpForwarderIps to the addresses shown by "
+                              "`gcloud compute addresses list --filter=purpose=DNS_RESOLVER`")
+    return ips
