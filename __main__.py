@@ -12,8 +12,8 @@ from components.aws_network import AwsNetwork
 from components.client_vpn import ClientVpn
 from components.gcp_hub import GcpHub
 from components.planning.errors import SettingsError
-from components.private_dns import PrivateDns
 from components.planning.settings import CONFIG_KEYS, load_settings
+from components.private_dns import PrivateDns
 from components.site_to_site import SiteToSiteVpn
 
 

@@ -7,7 +7,7 @@ and replacement, and retained in the account even if the stack is destroyed.
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -26,7 +26,7 @@ class AwsNetwork(pulumi.ComponentResource):
 
     def __init__(self, name: str, settings: NetworkSettings, *,
                  transit_gateway_id: pulumi.Input[str], route_table_id: pulumi.Input[str],
-                 routes_to_transit_gateway: Sequence[str], opts: Optional[pulumi.ResourceOptions] = None):
+                 routes_to_transit_gateway: Sequence[str], opts: pulumi.ResourceOptions | None = None):
         super().__init__("multicloud-vpn:aws:Network", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         plan = settings.plan
@@ -110,7 +110,7 @@ class AwsNetwork(pulumi.ComponentResource):
             aws.ec2.Route(f"{s.key}-to-{cidr_name(cidr)}", route_table_id=table.id,
                           destination_cidr_block=cidr, transit_gateway_id=transit_gateway_id,
                           opts=after_attachment)
-            for s, table in zip(plan.private_subnets, self.private_route_tables)
+            for s, table in zip(plan.private_subnets, self.private_route_tables, strict=True)
             for cidr in routes_to_transit_gateway
         ]
 

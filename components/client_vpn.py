@@ -8,7 +8,7 @@ endpoint fail with ConcurrentMutationLimitExceeded.
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -29,7 +29,7 @@ class ClientVpn(pulumi.ComponentResource):
 
     def __init__(self, name: str, settings: ClientVpnSettings, *, plan: NetworkPlan,
                  vpc_id: pulumi.Input[str], subnet_ids: Sequence[pulumi.Input[str]],
-                 gcp_ranges: Sequence[str], opts: Optional[pulumi.ResourceOptions] = None):
+                 gcp_ranges: Sequence[str], opts: pulumi.ResourceOptions | None = None):
         super().__init__("multicloud-vpn:aws:ClientVpn", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         stack = pulumi.get_stack()

@@ -8,8 +8,6 @@ concurrent peering operations on one network, so the peerings are created one af
 
 from __future__ import annotations
 
-from typing import Optional
-
 import pulumi
 import pulumi_gcp as gcp
 
@@ -22,7 +20,7 @@ class GcpHub(pulumi.ComponentResource):
     spoke_networks: dict[str, gcp.compute.Network]
 
     def __init__(self, name: str, settings: GcpHubSettings,
-                 opts: Optional[pulumi.ResourceOptions] = None):
+                 opts: pulumi.ResourceOptions | None = None):
         super().__init__("multicloud-vpn:gcp:Hub", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.network = gcp.compute.Network(

@@ -10,7 +10,7 @@ resolver, so they see both clouds' names.
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -27,11 +27,11 @@ def _slug(domain: str) -> str:
 
 class PrivateDns(pulumi.ComponentResource):
     inbound_ips: Sequence[str]
-    gcp_forwarder_ips: Optional[pulumi.Output[list]]
+    gcp_forwarder_ips: pulumi.Output[list] | None
 
     def __init__(self, name: str, settings: DnsSettings, *, hub: GcpHub, plan: NetworkPlan,
                  vpc_id: pulumi.Input[str], private_subnet_ids: Sequence[pulumi.Input[str]],
-                 opts: Optional[pulumi.ResourceOptions] = None):
+                 opts: pulumi.ResourceOptions | None = None):
         super().__init__("multicloud-vpn:dns:PrivateDns", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         hub_link = hub.network.self_link

@@ -8,7 +8,7 @@ other side's outputs, never typed in.
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -29,7 +29,7 @@ class SiteToSiteVpn(pulumi.ComponentResource):
     def __init__(self, name: str, settings: SiteToSiteSettings, *,
                  network_id: pulumi.Input[str], region: str,
                  advertised_ranges: Sequence[str] = (),
-                 opts: Optional[pulumi.ResourceOptions] = None):
+                 opts: pulumi.ResourceOptions | None = None):
         super().__init__("multicloud-vpn:network:SiteToSiteVpn", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         # A replaced interface or peer must free its link-local range before the new one claims it.
@@ -225,7 +225,7 @@ def _interface_ip(interfaces, index: int) -> str:
     raise ValueError(f"HA VPN gateway has no interface {index}")
 
 
-def _warn_without_ecmp(value: Optional[str]) -> None:
+def _warn_without_ecmp(value: str | None) -> None:
     if value != "enable":
         pulumi.log.warn("the adopted Transit Gateway has VPN ECMP disabled: traffic will use one "
                         "tunnel at a time; enable vpn_ecmp_support on it")

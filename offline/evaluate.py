@@ -16,9 +16,10 @@ import json
 import random as pyrandom
 import runpy
 import string
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any
 
 import pulumi
 import yaml
@@ -133,7 +134,7 @@ class CloudMocks(pulumi.runtime.Mocks):
     """Answers like the AWS, GCP and random providers would on create."""
 
     def __init__(self, *, stack: str, psk_leading_zero: bool = False,
-                 adopted_tgw: Optional[dict] = None):
+                 adopted_tgw: dict | None = None):
         self.stack = stack
         self.psk_leading_zero = psk_leading_zero
         self.adopted_tgw = adopted_tgw or {}
@@ -329,7 +330,7 @@ class Deployment:
     def by_urn(self, urn: str) -> Resource:
         return next(r for r in self.resources if r.urn == urn)
 
-    def names(self, types: Optional[Iterable[str]] = None) -> set[tuple[str, str]]:
+    def names(self, types: Iterable[str] | None = None) -> set[tuple[str, str]]:
         wanted = set(types) if types else None
         return {(r.type, r.name) for r in self.resources if wanted is None or r.type in wanted}
 
@@ -340,6 +341,7 @@ class Deployment:
 def run_program(config: dict[str, Any], *, stack: str = "test", project_dir: Path = ROOT_DIR,
                 **mock_options) -> Deployment:
     """Evaluate `<project_dir>/__main__.py` with `config` (stack-file keys and YAML values)."""
+    _use_project(project_dir)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
@@ -355,3 +357,15 @@ def run_program(config: dict[str, Any], *, stack: str = "test", project_dir: Pat
     finally:
         loop.close()
         asyncio.set_event_loop(None)
+
+
+def _use_project(project_dir: Path) -> None:
+    """Make `import components` resolve inside `project_dir` (another revision may be evaluated)."""
+    import sys
+    root = str(Path(project_dir).resolve())
+    if sys.path[:1] != [root]:
+        sys.path.insert(0, root)
+    for name in [m for m in sys.modules if m == "components" or m.startswith("components.")]:
+        module_file = getattr(sys.modules[name], "__file__", "") or ""
+        if not module_file.startswith(root + "/"):
+            del sys.modules[name]

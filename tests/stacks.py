@@ -48,7 +48,7 @@ def config_for(stack: str = "dev", sections: dict | None = None, **site_to_site)
     return config
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _cached(stack: str, overrides: str, sections: str, mock_options: str) -> Deployment:
     config = config_for(stack, json.loads(sections), **json.loads(overrides))
     return run_program(config, stack=stack, **json.loads(mock_options))

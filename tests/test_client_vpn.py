@@ -4,8 +4,20 @@ import pytest
 
 from components.planning.client_vpn_plan import client_configuration
 from tests.harness import contains_secret, is_secret, reveal
-from tests.stacks import (ACM_CERT, ASSOCIATION, AWS_ROUTE, AWS_SUBNET, CVPN_ROUTE, ENDPOINT, LOG_GROUP,
-                          RULE, SAML, SG, TLS_KEY, deploy)
+from tests.stacks import (
+    ACM_CERT,
+    ASSOCIATION,
+    AWS_ROUTE,
+    AWS_SUBNET,
+    CVPN_ROUTE,
+    ENDPOINT,
+    LOG_GROUP,
+    RULE,
+    SAML,
+    SG,
+    TLS_KEY,
+    deploy,
+)
 
 GCP_DEV = {"10.110.0.0/20", "10.111.0.0/20"}  # dev hub subnet and spoke
 
@@ -123,7 +135,7 @@ def test_server_certificate_has_a_dns_name_and_server_use(stack):
 def test_associations_routes_and_rules_form_one_chain(stack):
     _, d = stack
     chain = d.of_type(ASSOCIATION) + d.of_type(CVPN_ROUTE) + d.of_type(RULE)
-    for earlier, later in zip(chain, chain[1:]):
+    for earlier, later in zip(chain, chain[1:], strict=False):
         assert earlier.urn in later.options["dependencies"], (earlier.name, later.name)
 
 

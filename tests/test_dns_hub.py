@@ -65,7 +65,7 @@ def test_peering_pairs_and_their_route_flags(d):
 
 def test_peerings_are_created_one_after_another(d):
     peerings = d.of_type(PEERING)
-    for earlier, later in zip(peerings, peerings[1:]):
+    for earlier, later in zip(peerings, peerings[1:], strict=False):
         assert earlier.urn in later.options["dependencies"], (earlier.name, later.name)
 
 

@@ -5,8 +5,19 @@ import ipaddress
 import pytest
 
 from components.planning.network_plan import plan_network
-from tests.stacks import (AWS_ROUTE, AWS_ROUTE_TABLE, AWS_SUBNET, EIP, NAT, TGW_ASSOC, TGW_PROP,
-                          TGW_RT, TGW_VPC_ATTACHMENT, VPC, deploy)
+from tests.stacks import (
+    AWS_ROUTE,
+    AWS_ROUTE_TABLE,
+    AWS_SUBNET,
+    EIP,
+    NAT,
+    TGW_ASSOC,
+    TGW_PROP,
+    TGW_RT,
+    TGW_VPC_ATTACHMENT,
+    VPC,
+    deploy,
+)
 
 CASES = {  # name -> (stack, network overrides, zones, NAT gateways, private subnets)
     "dev": ("dev", {}, 1, 1, 2),

@@ -4,7 +4,8 @@ import ipaddress
 import itertools
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from components.planning import ike, inside_cidrs
 from components.planning.errors import SettingsError

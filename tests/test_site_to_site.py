@@ -6,8 +6,24 @@ import pytest
 
 from components.planning.keys import is_valid_aws_psk
 from tests.harness import contains_secret, is_secret, reveal, run_program
-from tests.stacks import (CGW, EXT_GW, HA_VPN, PASSWORD, PEER, ROUTER, ROUTER_IF, TGW, TGW_ASSOC,
-                          TGW_PROP, TGW_RT, TGW_VPC_ATTACHMENT, TUNNEL, VPN, config_for, deploy)
+from tests.stacks import (
+    CGW,
+    EXT_GW,
+    HA_VPN,
+    PASSWORD,
+    PEER,
+    ROUTER,
+    ROUTER_IF,
+    TGW,
+    TGW_ASSOC,
+    TGW_PROP,
+    TGW_RT,
+    TGW_VPC_ATTACHMENT,
+    TUNNEL,
+    VPN,
+    config_for,
+    deploy,
+)
 
 LAYOUTS = {  # name -> (stack file, overrides, connections, tunnels per connection)
     "dev": ("dev", {}, 1, 1),

@@ -6,7 +6,6 @@ import ipaddress
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 from .client_vpn_plan import INTERNET
 from .errors import SettingsError
@@ -45,7 +44,7 @@ class ClientVpnSettings:
     enabled: bool
     client_cidr: str = ""
     saml_metadata: str = ""
-    self_service_saml_metadata: Optional[str] = None
+    self_service_saml_metadata: str | None = None
     transport: str = "udp"
     port: int = 443
     session_timeout_hours: int = 12
@@ -54,7 +53,7 @@ class ClientVpnSettings:
     split_tunnel_destinations: tuple[str, ...] = ()
     access_groups: tuple[AccessGroup, ...] = ()
     log_retention_days: int = 30
-    login_banner: Optional[str] = None
+    login_banner: str | None = None
     certificate_domain: str = "vpn.multicloud-vpn.internal"
 
     @property

@@ -8,8 +8,8 @@ is added by AWS when a subnet is associated, so it is never declared here (that 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence
 
 INTERNET = "0.0.0.0/0"
 
@@ -23,7 +23,7 @@ class RoutePlan:
 @dataclass(frozen=True)
 class RulePlan:
     destination: str
-    group_id: Optional[str]  # None: every authenticated user
+    group_id: str | None  # None: every authenticated user
 
     @property
     def key(self) -> str:

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from typing import Any, Callable, Iterable, Optional, TypeVar
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from .errors import MISSING, SettingsError
 
 T = TypeVar("T")
 
 
-def parse_json_value(key: str, raw: Optional[str]) -> Any:
+def parse_json_value(key: str, raw: str | None) -> Any:
     """Decode a config value as Pulumi stores it (JSON text for objects and lists)."""
     if raw is None:
         return MISSING
@@ -79,7 +80,7 @@ class Section:
         return value
 
     def optional_string(self, name: str, *, accepted: str = "",
-                        check: Callable[[str], bool] = lambda _: True) -> Optional[str]:
+                        check: Callable[[str], bool] = lambda _: True) -> str | None:
         if self._values.get(name) is None:
             self._read.add(name)
             return None
@@ -97,7 +98,7 @@ class Section:
             raise SettingsError(self.child(name), value, "expected a YAML list")
         return value
 
-    def section(self, name: str, *, required: bool = False) -> "Section":
+    def section(self, name: str, *, required: bool = False) -> Section:
         self._read.add(name)
         return Section(self.child(name), self._values.get(name, MISSING), required=required)
 

@@ -8,7 +8,8 @@ stack that grows from one tunnel to four keeps the addresses it already had.
 from __future__ import annotations
 
 import ipaddress
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .errors import SettingsError
 from .fields import ipv4_network

@@ -10,7 +10,6 @@ console), so growing the layout only adds GCP-side resources.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 REDUNDANCY_TYPES = {
     1: "SINGLE_IP_INTERNALLY_REDUNDANT",
@@ -29,7 +28,7 @@ class AwsTunnel:
     connection: int          # 0-based connection index
     number: int              # AWS numbering: 1 or 2
     inside_cidr: str
-    external_interface: Optional[int]  # GCP external gateway interface, None when idle
+    external_interface: int | None  # GCP external gateway interface, None when idle
 
     @property
     def connected(self) -> bool:

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
 
-from . import inside_cidrs, ike
-from .access_settings import (ClientVpnSettings, NetworkSettings, client_cidr_range,
-                              parse_client_vpn, parse_network)
+from . import ike, inside_cidrs
+from .access_settings import ClientVpnSettings, NetworkSettings, client_cidr_range, parse_client_vpn, parse_network
 from .dns_settings import CLOUD_DNS_FORWARDING_RANGE, DnsSettings, parse_dns
 from .errors import MISSING, SettingsError
 from .fields import Section, ipv4_network, parse_json_value
@@ -27,7 +26,8 @@ PRIVATE_ASN_RANGES = ((64512, 65534), (4200000000, 4294967294))
 ASN_ACCEPTED = "expected a private ASN: 64512-65534 or 4200000000-4294967294"
 TGW_ID = re.compile(r"^tgw-[0-9a-f]{8}(?:[0-9a-f]{9})?$")
 GCP_NAME = re.compile(r"^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$")
-GCP_NAME_ACCEPTED = "expected a GCP resource name: lowercase letters, digits and '-', starting with a letter, at most 63"
+GCP_NAME_ACCEPTED = ("expected a GCP resource name: lowercase letters, digits and '-', starting with a "
+                     "letter, at most 63")
 
 
 def is_private_asn(asn: int) -> bool:
@@ -40,7 +40,7 @@ class SiteToSiteSettings:
     tunnels_per_connection: int
     aws_asn: int
     gcp_asn: int
-    transit_gateway_id: Optional[str]
+    transit_gateway_id: str | None
     inside_cidrs: tuple[str, ...]
     ike_profile: ike.IkeProfile
     advertised_route_priority: int
@@ -102,7 +102,7 @@ def _key(name: str) -> str:
     return f"{PROJECT}:{name}"
 
 
-def _provider_setting(config: Mapping[str, Optional[str]], key: str, example: str) -> str:
+def _provider_setting(config: Mapping[str, str | None], key: str, example: str) -> str:
     value = config.get(key)
     if value is None or not str(value).strip():
         raise SettingsError(key, MISSING, f"set it in the stack file, e.g. {key}: {example}")
@@ -181,7 +181,7 @@ def parse_gcp_hub(section: Section, default_region: str) -> GcpHubSettings:
     return GcpHubSettings(network_name=network, subnets=subnets, spokes=spokes, peering_limit=limit)
 
 
-def load_settings(config: Mapping[str, Optional[str]], base_dir: Path) -> StackSettings:
+def load_settings(config: Mapping[str, str | None], base_dir: Path) -> StackSettings:
     """Parse the stack's configuration.
 
     `config` maps full keys (`aws:region`, `multicloud-vpn:siteToSite`, ...) to the raw strings

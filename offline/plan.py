@@ -1,0 +1,90 @@
+"""Offline plan: what a stack declares, what it costs, what policy says — with no cloud access.
+
+    python -m offline.plan dev                      # one stack (name or stack file)
+    python -m offline.plan dev prod                 # compare two stacks
+    python -m offline.plan prod --base-rev main     # the stack at a git revision vs. this tree
+    python -m offline.plan prod --format markdown   # for a pull-request comment
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tarfile
+import tempfile
+from io import BytesIO
+from pathlib import Path
+
+from offline.evaluate import ROOT_DIR
+
+
+def _summarise(stack: str, project_dir: Path) -> dict:
+    import pulumi
+
+    from offline.cost import UnknownRegion
+    from offline.summary import summarise
+    try:
+        return summarise(stack, project_dir)
+    except pulumi.RunError as error:
+        raise SystemExit(f"error: {error}") from None
+    except (UnknownRegion, FileNotFoundError) as error:
+        raise SystemExit(f"error: {error.args[0]}") from None
+
+
+def _summarise_at(stack: str, rev: str) -> dict:
+    """Evaluate the stack as it was at `rev` (this tree's planner, that revision's program)."""
+    archive = subprocess.run(["git", "-C", str(ROOT_DIR), "archive", "--format=tar", rev],
+                             capture_output=True, check=False)
+    if archive.returncode:
+        raise SystemExit(f"error: cannot read revision {rev!r}: {archive.stderr.decode().strip()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        with tarfile.open(fileobj=BytesIO(archive.stdout)) as tar:
+            tar.extractall(tmp, filter="data")
+        result = subprocess.run(
+            [sys.executable, "-m", "offline.plan", Path(stack).name if Path(stack).exists() else stack,
+             "--format", "json", "--project-dir", tmp],
+            cwd=ROOT_DIR, capture_output=True, text=True, check=False)
+    if result.returncode:
+        raise SystemExit(result.stderr.strip() or f"error: evaluating {stack} at {rev} failed")
+    return json.loads(result.stdout)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m offline.plan", description=__doc__.split("\n")[0])
+    parser.add_argument("stacks", nargs="+", metavar="STACK",
+                        help="stack name (dev, prod) or stack file; two to compare")
+    parser.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    parser.add_argument("--base-rev", help="compare with the stack as it was at this git revision")
+    parser.add_argument("--project-dir", type=Path, default=ROOT_DIR, help=argparse.SUPPRESS)
+    parser.add_argument("--fail-on-violation", action="store_true",
+                        help="exit 2 when a mandatory policy is violated")
+    args = parser.parse_args(argv)
+    if len(args.stacks) > 2 or (args.base_rev and len(args.stacks) != 1):
+        parser.error("give one stack, one stack with --base-rev, or two stacks")
+
+    from offline.render import render, render_diff
+    markdown = args.format == "markdown"
+    if args.base_rev or len(args.stacks) == 2:
+        if args.base_rev:
+            before, after = _summarise_at(args.stacks[0], args.base_rev), _summarise(args.stacks[0], args.project_dir)
+            labels = (f"{after['stack']}@{args.base_rev}", f"{after['stack']} (this tree)")
+        else:
+            before, after = (_summarise(s, args.project_dir) for s in args.stacks)
+            labels = (before["stack"], after["stack"])
+        if args.format == "json":
+            print(json.dumps({"before": before, "after": after}, indent=2))
+        else:
+            print(render_diff(before, after, markdown, labels), end="")
+        summaries = [after]
+    else:
+        summary = _summarise(args.stacks[0], args.project_dir)
+        print(json.dumps(summary, indent=2) if args.format == "json" else render(summary, markdown), end="")
+        summaries = [summary]
+    mandatory = [v for s in summaries for v in s["violations"] if v["level"] == "mandatory"]
+    return 2 if args.fail_on_violation and mandatory else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Policy pack of multicloud-vpn (`pulumi preview --policy-pack policy`); rules in `rules.py`."""
