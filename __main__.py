@@ -12,17 +12,23 @@ from components.aws_network import AwsNetwork
 from components.client_vpn import ClientVpn
 from components.gcp_hub import GcpHub
 from components.planning.errors import SettingsError
-from components.planning.settings import CONFIG_KEYS, load_settings
+from components.planning.settings import CONFIG_KEYS, SECRET_KEYS, load_settings
 from components.private_dns import PrivateDns
 from components.site_to_site import SiteToSiteVpn
 
 
 def read_config() -> dict:
-    """Raw values for every key the program knows; structured ones arrive as JSON text."""
+    """Raw values for every key the program knows; structured ones arrive as JSON text.
+
+    Secrets are only checked for presence here: their values go to providers as secrets.
+    """
     raw = {}
     for key in CONFIG_KEYS:
         namespace, name = key.split(":", 1)
-        raw[key] = pulumi.Config(namespace).get(name)
+        if key in SECRET_KEYS:
+            raw[key] = "<secret>" if pulumi.Config(namespace).get_secret(name) is not None else None
+        else:
+            raw[key] = pulumi.Config(namespace).get(name)
     return raw
 
 
@@ -78,6 +84,28 @@ if settings.client_vpn.enabled:
     pulumi.export("clientConfiguration", client_vpn.client_configuration)
     if client_vpn.self_service_portal_url is not None:
         pulumi.export("selfServicePortalUrl", client_vpn.self_service_portal_url)
+
+if settings.twingate.enabled:
+    import pulumi_twingate as twingate
+
+    from components.twingate_connectors import TwingateConnectors
+
+    twingate_network = pulumi.Config("twingate").require("network")
+    twingate_provider = twingate.Provider(
+        "twingate", api_token=pulumi.Config("twingate").require_secret("apiToken"),
+        network=twingate_network)
+    connectors = TwingateConnectors(
+        "twingate",
+        settings.twingate,
+        region=settings.aws_region,
+        network=twingate_network,
+        vpc_id=network.vpc.id,
+        vpc_cidr=settings.network.vpc_cidr,
+        private_subnet_ids=[s.id for s in network.private_subnets],
+        private_ranges=settings.gcp_ranges,
+        opts=pulumi.ResourceOptions(providers=[aws_provider, twingate_provider]),
+    )
+    pulumi.export("twingateRemoteNetworkId", connectors.remote_network.id)
 
 dns = PrivateDns(
     "private-dns",

@@ -40,7 +40,7 @@ def _region_prices(prices: dict, cloud: str, region: str | None, key: str) -> di
         known = ", ".join(sorted(r for r in prices["regions"] if r.startswith(cloud + ":")))
         raise UnknownRegion(f"{key}: no {cloud.upper()} prices for region {region!r} in "
                             f"{PRICE_FILE.name}; known: {known}. Add the region's prices there.")
-    return {name: entry["price"] for name, entry in table.items()}
+    return {name: entry.get("price", entry.get("prices")) for name, entry in table.items()}
 
 
 def estimate(d: Deployment, aws_region: str, gcp_region: str, prices: dict | None = None
@@ -83,10 +83,22 @@ def estimate(d: Deployment, aws_region: str, gcp_region: str, prices: dict | Non
             aws["hostedZoneMonth"], "zone-month")
     monthly("Cloud DNS managed zones", count("gcp:dns/managedZone:ManagedZone"),
             gcp["cloudDnsZoneMonth"], "zone-month")
+    instances: dict[str, int] = {}
+    for template in d.of_type("aws:ec2/launchTemplate:LaunchTemplate"):
+        kind = template.get("instanceType")
+        instances[kind] = instances.get(kind, 0) + 1
+    for kind, number in sorted(instances.items()):
+        if kind not in aws["ec2InstanceHour"]:
+            raise UnknownRegion(f"multicloud-vpn:twingate.instanceType: no price for {kind!r} in "
+                                f"{aws_region} in {PRICE_FILE.name}; add it there")
+        hourly(f"EC2 instances {kind} (Twingate connectors)", number, aws["ec2InstanceHour"][kind])
+    if count("twingate:index/twingateRemoteNetwork:TwingateRemoteNetwork"):
+        seat = prices["vendors"]["twingate"]["businessUserMonth"]["price"]
+        used(f"Twingate Business ({usage['remoteUsers']} users)", usage["remoteUsers"], seat, "user-month")
     if count("aws:ec2clientvpn/endpoint:Endpoint"):
-        used(f"Client VPN connections ({usage['clientVpnUsers']} users x "
+        used(f"Client VPN connections ({usage['remoteUsers']} users x "
              f"{usage['connectedHoursPerUser']} h)",
-             usage["clientVpnUsers"] * usage["connectedHoursPerUser"],
+             usage["remoteUsers"] * usage["connectedHoursPerUser"],
              aws["clientVpnConnectionHour"], "connection-hour")
         used("Client VPN connection logs", usage["connectionLogsGb"], aws["logsIngestedGb"], "GB")
     if nats:
@@ -99,3 +111,20 @@ def estimate(d: Deployment, aws_region: str, gcp_region: str, prices: dict | Non
 
 def total(items: list[LineItem]) -> float:
     return round(sum(i.monthly for i in items), 2)
+
+
+def remote_access_monthly(users: int, aws_region: str, associations: int = 1,
+                          prices: dict | None = None) -> dict[str, float]:
+    """Client VPN against Twingate for `users` people, the items that differ between them.
+
+    Both share the NAT gateway and its Elastic IP, so those are left out of the comparison.
+    """
+    prices = prices or load_prices()
+    hours = prices["hoursPerMonth"]
+    usage = {k: v["value"] for k, v in prices["usageAssumptions"].items()}
+    aws = _region_prices(prices, "aws", aws_region, "aws:region")
+    client_vpn = (associations * aws["clientVpnAssociationHour"] * hours
+                  + users * usage["connectedHoursPerUser"] * aws["clientVpnConnectionHour"])
+    twingate = (users * prices["vendors"]["twingate"]["businessUserMonth"]["price"]
+                + 2 * aws["ec2InstanceHour"]["t3.micro"] * hours)
+    return {"clientVpn": round(client_vpn, 2), "twingate": round(twingate, 2)}

@@ -10,6 +10,7 @@ markers on inputs, and the stack's exported outputs.
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import ipaddress
 import json
@@ -102,7 +103,6 @@ def _public_ip(first_octets: str, *seed: str) -> str:
 
 
 def _pem(label: str, *seed: str) -> str:
-    import base64
     body = base64.b64encode(_digest(*seed) * 8).decode()
     return f"-----BEGIN {label}-----\n{body}\n-----END {label}-----\n"
 
@@ -201,6 +201,27 @@ class CloudMocks(pulumi.runtime.Mocks):
             state["certPem"] = _pem("CERTIFICATE", self.stack, name)
         elif t == "tls:index/certRequest:CertRequest":
             state["certRequestPem"] = _pem("CERTIFICATE REQUEST", self.stack, name)
+        elif t == "twingate:index/twingateConnectorTokens:TwingateConnectorTokens":
+            for kind in ("accessToken", "refreshToken"):
+                rng = pyrandom.Random(_digest(self.stack, name, kind))
+                token = "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(64))
+                state[kind] = rpc.wrap_rpc_secret(token)
+        elif t.startswith("twingate:"):
+            rid = base64.b64encode(f"{t.split(':')[-1]}:{_digest(self.stack, name).hex()[:8]}".encode()).decode()
+        elif t in ("aws:iam/role:Role", "aws:iam/instanceProfile:InstanceProfile",
+                   "aws:ssm/parameter:Parameter"):
+            rid = state.get("name") or f"{name}-{_digest(self.stack, name).hex()[:7]}"
+            kind = {"aws:iam/role:Role": "iam::123456789012:role/",
+                    "aws:iam/instanceProfile:InstanceProfile": "iam::123456789012:instance-profile/",
+                    "aws:ssm/parameter:Parameter": "ssm:ap-northeast-1:123456789012:parameter"}[t]
+            state["arn"] = f"arn:aws:{kind}{rid}"
+            state.setdefault("name", rid)
+        elif t == "aws:ec2/launchTemplate:LaunchTemplate":
+            rid = self._id("lt-", name)
+            state["latestVersion"] = 1
+        elif t == "aws:autoscaling/group:Group":
+            rid = f"{name}-{_digest(self.stack, name).hex()[:7]}"
+            state["name"] = rid
         elif t == "gcp:compute/haVpnGateway:HaVpnGateway":
             state["vpnInterfaces"] = [
                 {"id": 0, "ipAddress": _public_ip("34.157", self.stack, name, "0")},

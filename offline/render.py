@@ -41,7 +41,9 @@ def topology_words(t: dict[str, Any]) -> list[str]:
         f"Egress: {t['egressIpsToAllowlist']} Elastic IP(s) to allowlist; "
         + (f"Client VPN in {t['clientVpnAssociations']} zone(s), "
            + ("full tunnel." if t["clientVpnFullTunnel"] else "split tunnel.")
-           if t["clientVpnAssociations"] else "Client VPN off."),
+           if t["clientVpnAssociations"] else "Client VPN off.")
+        + (f" Twingate: {t['twingateConnectors']} connectors behind the same NAT."
+           if t.get("twingateConnectors") else ""),
         f"GCP spokes: {len(t['spokes'])}" + (f" ({', '.join(t['spokes'])})." if t["spokes"] else "."),
         "Private DNS: " + (", ".join(directions) if directions else "none") + ".",
     ]

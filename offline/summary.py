@@ -56,6 +56,7 @@ def topology(d: Deployment) -> dict[str, Any]:
         "egressIpsToAllowlist": count("aws:ec2/eip:Eip"),
         "clientVpnAssociations": count("aws:ec2clientvpn/networkAssociation:NetworkAssociation"),
         "clientVpnFullTunnel": bool(client_vpn) and not client_vpn[0].get("splitTunnel"),
+        "twingateConnectors": count("twingate:index/twingateConnector:TwingateConnector"),
         "spokes": sorted(r.name[len("hub-to-"):] for r in
                          d.of_type("gcp:compute/networkPeering:NetworkPeering")
                          if r.name.startswith("hub-to-")),

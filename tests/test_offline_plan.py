@@ -56,7 +56,9 @@ def test_every_price_has_a_source():
     assert prices["retrieved"] and prices["hoursPerMonth"] == 730
     for region, table in prices["regions"].items():
         for name, entry in table.items():
-            assert entry["price"] > 0 and entry["source"], (region, name)
+            values = entry["prices"].values() if "prices" in entry else [entry["price"]]
+            assert all(v > 0 for v in values) and entry["source"], (region, name)
+    assert prices["vendors"]["twingate"]["businessUserMonth"]["source"]
 
 
 def test_command_text_markdown_and_json(capsys):

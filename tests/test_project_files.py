@@ -37,8 +37,13 @@ def test_stack_files_use_only_declared_keys_and_set_the_required_ones():
         assert config["aws:region"] == "ap-northeast-1" and config["gcp:region"] == "asia-northeast1"
 
 
+TWINGATE_EXAMPLE = {"enabled": True, "groups": ["eng"],
+                    "resources": [{"name": "portal", "address": "portal.example.com"}]}
+
+
 def _fields(parse, key, *extra):
-    section = Section(key, stack_config("prod")[key])
+    value = stack_config("prod").get(key, TWINGATE_EXAMPLE if key.endswith(":twingate") else None)
+    section = Section(key, value)
     parse(section, *extra)
     return section.fields_read
 
@@ -48,7 +53,8 @@ def test_readme_and_project_file_document_every_field():
                               ("multicloud-vpn:gcpHub", s.parse_gcp_hub, ("asia-northeast1",)),
                               ("multicloud-vpn:network", s.parse_network, ()),
                               ("multicloud-vpn:clientVpn", s.parse_client_vpn, (ROOT_DIR,)),
-                              ("multicloud-vpn:dns", s.parse_dns, ())):
+                              ("multicloud-vpn:dns", s.parse_dns, ()),
+                              ("multicloud-vpn:twingate", s.parse_twingate, ())):
         name = key.split(":")[1]
         description = PROJECT_FILE["config"][name]["description"]
         assert f"`{key}`" in README
@@ -64,3 +70,11 @@ def test_readme_documents_every_output_and_the_commands():
     assert "pulumi up --stack dev" in README
     assert ".venv/bin/python -m pytest -q" in README
     assert "python -m pytest -q" in (ROOT_DIR / ".ci" / "run").read_text()
+
+
+def test_readme_remote_access_comparison_matches_the_price_file():
+    from offline.cost import remote_access_monthly
+    for users in (10, 50):
+        one, two = (remote_access_monthly(users, "ap-northeast-1", zones) for zones in (1, 2))
+        row = f"| {users} | ${one['clientVpn']:,.2f} | ${two['clientVpn']:,.2f} | ${one['twingate']:,.2f} |"
+        assert row in README, row

@@ -187,6 +187,49 @@ def test_bad_hub_and_dns_values_name_the_key(changes, key, fragment):
     assert fragment in message, message
 
 
+TG = "multicloud-vpn:twingate"
+TG_ON = {"twingate__enabled": True, "twingate__groups": ["eng"],
+         "twingate__resources": [{"name": "portal", "address": "portal.example.com"}]}
+
+
+def twingate_error(config_extra=None, **changes):
+    config = copy.deepcopy(stack_config("dev"))
+    config.update(config_extra if config_extra is not None else
+                  {"twingate:apiToken": "<secret>", "twingate:network": "example"})
+    section = config.setdefault(TG, {})
+    for dotted, value in {**TG_ON, **changes}.items():
+        section[dotted.split("__")[1]] = value
+    with pytest.raises(SettingsError) as caught:
+        load_settings(to_pulumi_config(config), ROOT_DIR)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("changes,key,fragment", [
+    ({"twingate__resources": []}, f"{TG}.resources", "at least one resource"),
+    ({"twingate__groups": []}, f"{TG}.groups", "at least one Twingate group"),
+    ({"twingate__instanceType": ""}, f"{TG}.instanceType", "non-empty"),
+    ({"twingate__instanceType": "large"}, f"{TG}.instanceType", "t3.micro"),
+    ({"twingate__amiId": ""}, f"{TG}.amiId", "non-empty"),
+    ({"twingate__amiId": "ubuntu"}, f"{TG}.amiId", "ami-"),
+    ({"twingate__groups": ["eng", "eng"]}, f"{TG}.groups[1]", "listed twice"),
+    ({"twingate__groups": [" "]}, f"{TG}.groups[0]", "non-empty"),
+    ({"twingate__resources": [{"name": "p", "address": " "}]}, f"{TG}.resources[0].address", "non-empty"),
+    ({"twingate__resources": [{"name": "p", "address": "a.example", "ports": ["70000"]}]},
+     f"{TG}.resources[0].ports[0]", "1-65535"),
+    ({"twingate__resources": [{"name": "p", "address": "a.example", "groups": ["ops"]}]},
+     f"{TG}.resources[0].groups[0]", "not one of"),
+])
+def test_bad_twingate_values_name_the_key(changes, key, fragment):
+    message = twingate_error(**changes)
+    assert message.startswith(key + ":"), message
+    assert fragment in message, message
+
+
+def test_twingate_enabled_without_credentials():
+    assert twingate_error({}).startswith("twingate:apiToken: a missing value")
+    assert twingate_error({"twingate:apiToken": "<secret>"}).startswith("twingate:network: a missing value")
+
+
 def test_domains_are_normalised():
     dns = settings_with(dns__awsDomains=["AWS.Example.Internal."]).dns
     assert dns.aws_domains == ("aws.example.internal.",)

@@ -19,6 +19,7 @@ from .errors import MISSING, SettingsError
 from .fields import Section, ipv4_network, parse_json_value
 from .layout import VpnLayout, plan_layout
 from .ranges import ensure_disjoint
+from .twingate_settings import TwingateSettings, parse_twingate, require_credentials
 
 PROJECT = "multicloud-vpn"
 
@@ -75,6 +76,7 @@ class StackSettings:
     network: NetworkSettings
     client_vpn: ClientVpnSettings
     dns: DnsSettings
+    twingate: TwingateSettings
 
     @property
     def gcp_ranges(self) -> tuple[str, ...]:
@@ -205,7 +207,9 @@ def load_settings(config: Mapping[str, str | None], base_dir: Path) -> StackSett
         network=parse_network(section("network")),
         client_vpn=parse_client_vpn(section("clientVpn", required=False), base_dir),
         dns=parse_dns(section("dns", required=False)),
+        twingate=parse_twingate(section("twingate", required=False)),
     )
+    require_credentials(settings.twingate, config)
     hub = settings.gcp_hub
     ensure_disjoint([
         (_key("network") + ".vpcCidr", ipaddress.IPv4Network(settings.network.vpc_cidr)),
@@ -219,4 +223,8 @@ def load_settings(config: Mapping[str, str | None], base_dir: Path) -> StackSett
 
 
 CONFIG_KEYS = ("aws:region", "gcp:project", "gcp:region",
-               _key("siteToSite"), _key("gcpHub"), _key("network"), _key("clientVpn"), _key("dns"))
+               _key("siteToSite"), _key("gcpHub"), _key("network"), _key("clientVpn"), _key("dns"),
+               _key("twingate"), "twingate:apiToken", "twingate:network")
+
+# Only their presence is checked; the values reach the provider as Pulumi secrets.
+SECRET_KEYS = ("twingate:apiToken",)

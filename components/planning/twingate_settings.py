@@ -1,0 +1,112 @@
+"""Twingate connectors as a per-stack alternative or companion to Client VPN
+(`multicloud-vpn:twingate`). Off unless `enabled: true`; credentials come from the provider's own
+config (`twingate:apiToken` as a secret, `twingate:network`)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .errors import MISSING, SettingsError
+from .fields import Section
+
+CONNECTORS = 2  # Twingate's advice: at least two, each replaced automatically if it fails
+DEFAULT_AMI = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+AMI = re.compile(r"^(ami-[0-9a-f]{8}(?:[0-9a-f]{9})?|resolve:ssm:/\S+)$")
+PORTS = re.compile(r"^([1-9][0-9]{0,4})(?:-([1-9][0-9]{0,4}))?$")
+INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+
+
+@dataclass(frozen=True)
+class TwingateResource:
+    name: str
+    address: str
+    groups: tuple[str, ...]
+    ports: tuple[str, ...]  # TCP ports or ranges; empty: all ports
+
+
+@dataclass(frozen=True)
+class TwingateSettings:
+    enabled: bool = False
+    remote_network_name: str = "multicloud-vpn"
+    instance_type: str = "t3.micro"
+    ami: str = DEFAULT_AMI
+    groups: tuple[str, ...] = ()
+    resources: tuple[TwingateResource, ...] = ()
+    include_private_ranges: bool = True
+
+
+def _ports(section: Section, name: str) -> tuple[str, ...]:
+    out = []
+    for i, raw in enumerate(section.list(name, [])):
+        text = str(raw) if isinstance(raw, int) and not isinstance(raw, bool) else raw
+        match = PORTS.match(text) if isinstance(text, str) else None
+        low, high = (int(match.group(1)), int(match.group(2) or match.group(1))) if match else (0, 0)
+        if not match or not 1 <= low <= high <= 65535:
+            raise SettingsError(f"{section.child(name)}[{i}]", raw,
+                                "expected a TCP port (443) or range (8000-8100) within 1-65535")
+        out.append(text)
+    return tuple(out)
+
+
+def parse_twingate(section: Section) -> TwingateSettings:
+    enabled = section.boolean("enabled", False)
+    if not enabled and section.only_read_so_far():
+        return TwingateSettings(enabled=False)
+    groups: list[str] = []
+    for i, raw in enumerate(section.list("groups", [])):
+        key = f"{section.child('groups')}[{i}]"
+        if not isinstance(raw, str) or not raw.strip():
+            raise SettingsError(key, raw, "expected a non-empty Twingate group name")
+        if raw in groups:
+            raise SettingsError(key, raw, "listed twice")
+        groups.append(raw)
+    resources: list[TwingateResource] = []
+    for i, raw in enumerate(section.list("resources", [])):
+        item = Section(f"{section.child('resources')}[{i}]", raw)
+        name = item.string("name")
+        if any(r.name == name for r in resources):
+            raise SettingsError(item.child("name"), name, "resource names must be unique")
+        address = item.string("address", accepted="expected a DNS name, an IP address or a CIDR")
+        wanted = tuple(item.list("groups", list(groups)))
+        for j, group in enumerate(wanted):
+            if group not in groups:
+                raise SettingsError(f"{item.child('groups')}[{j}]", group,
+                                    f"not one of {section.child('groups')}: {groups}")
+        ports = _ports(item, "ports")
+        item.finish()
+        resources.append(TwingateResource(name, address.strip(), wanted, ports))
+    settings = TwingateSettings(
+        enabled=enabled,
+        remote_network_name=section.string("remoteNetworkName", "multicloud-vpn"),
+        instance_type=section.string("instanceType", "t3.micro",
+                                     accepted="expected an EC2 instance type such as t3.micro",
+                                     check=lambda v: bool(INSTANCE_TYPE.match(v))),
+        ami=section.string("amiId", DEFAULT_AMI,
+                           accepted="expected an AMI id (ami-...) or resolve:ssm:/parameter/path",
+                           check=lambda v: bool(AMI.match(v))),
+        groups=tuple(groups),
+        resources=tuple(resources),
+        include_private_ranges=section.boolean("includePrivateRanges", True),
+    )
+    section.finish()
+    if enabled and not resources:
+        raise SettingsError(section.child("resources"), [],
+                            "expected at least one resource ({name, address[, groups, ports]}): "
+                            "the allowlisted destinations users reach through the connectors")
+    if enabled and not groups:
+        raise SettingsError(section.child("groups"), [],
+                            "expected at least one Twingate group that may use the resources")
+    return settings
+
+
+def require_credentials(settings: TwingateSettings, config) -> None:
+    """With Twingate on, the provider needs its API token (a secret) and network name."""
+    if not settings.enabled:
+        return
+    for key, how in (("twingate:apiToken", "pulumi config set --secret twingate:apiToken <token>"),
+                     ("twingate:network", "pulumi config set twingate:network <name from "
+                                          "<name>.twingate.com>")):
+        if not config.get(key):
+            raise SettingsError(key, MISSING, f"required when multicloud-vpn:twingate.enabled is "
+                                f"true; set it with: {how}")

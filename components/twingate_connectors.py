@@ -1,0 +1,171 @@
+"""Twingate connectors behind the same NAT Elastic IP as Client VPN.
+
+Two connectors, each on its own Auto Scaling Group of exactly one instance (a failed instance is
+replaced), in private subnets of different zones, so traffic to the allowlisted destinations
+leaves from the address partners already allowlist. Each connector's token pair is stored as an
+SSM SecureString that only that connector's instance role can read: the tokens never appear in
+the launch template or its user data.
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+from collections.abc import Sequence
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_twingate as twingate
+
+from components.planning.twingate_settings import CONNECTORS, TwingateSettings
+
+TWINGATE_TCP = (("443", 443, 443), ("30000-31000", 30000, 31000))  # control plane and relays
+
+
+def boot_script(region: str, network: str, access_parameter: str, refresh_parameter: str) -> str:
+    """Twingate's documented Linux setup, with the tokens read from SSM at boot."""
+    return "\n".join([
+        "#!/bin/bash",
+        "set -euo pipefail",
+        f"get() {{ aws ssm get-parameter --region {region} --with-decryption --name \"$1\" "
+        "--query Parameter.Value --output text; }",
+        f"export TWINGATE_NETWORK=\"{network}\"",
+        f"export TWINGATE_ACCESS_TOKEN=\"$(get {access_parameter})\"",
+        f"export TWINGATE_REFRESH_TOKEN=\"$(get {refresh_parameter})\"",
+        "export TWINGATE_LABEL_DEPLOYED_BY=\"multicloud-vpn\"",
+        "curl -fsSL https://binaries.twingate.com/connector/setup.sh | bash",
+        "",
+    ])
+
+
+def _is_private_range(address: str, private: Sequence[str]) -> bool:
+    try:
+        net = ipaddress.ip_network(address, strict=False)
+    except ValueError:
+        return False  # a DNS name: a public, allowlisted destination
+    return any(net.subnet_of(ipaddress.ip_network(p)) for p in private)
+
+
+class TwingateConnectors(pulumi.ComponentResource):
+    remote_network: twingate.TwingateRemoteNetwork
+    groups: list[aws.autoscaling.Group]
+
+    def __init__(self, name: str, settings: TwingateSettings, *, region: str, network: str,
+                 vpc_id: pulumi.Input[str], vpc_cidr: str, private_subnet_ids: Sequence[pulumi.Input[str]],
+                 private_ranges: Sequence[str], opts: pulumi.ResourceOptions | None = None):
+        super().__init__("multicloud-vpn:aws:TwingateConnectors", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        stack = pulumi.get_stack()
+
+        # --- Twingate side ----------------------------------------------------------------------
+        self.remote_network = twingate.TwingateRemoteNetwork(
+            "remote-network", name=settings.remote_network_name, location="AWS", opts=child)
+        groups = {g: twingate.TwingateGroup(f"group-{g}", name=g, opts=child) for g in settings.groups}
+        internal = [vpc_cidr, *private_ranges]
+        public_ports: set[str] = set()
+        for r in settings.resources:
+            private = _is_private_range(r.address, internal)
+            if not private:
+                public_ports.update(r.ports)
+            twingate.TwingateResource(
+                f"resource-{r.name}", name=r.name, address=r.address,
+                remote_network_id=self.remote_network.id,
+                access_groups=[twingate.TwingateResourceAccessGroupArgs(group_id=groups[g].id)
+                               for g in r.groups],
+                protocols=twingate.TwingateResourceProtocolsArgs(
+                    allow_icmp=private,
+                    tcp=twingate.TwingateResourceProtocolsTcpArgs(
+                        policy="RESTRICTED", ports=list(r.ports)) if r.ports else
+                    twingate.TwingateResourceProtocolsTcpArgs(policy="ALLOW_ALL"),
+                    udp=twingate.TwingateResourceProtocolsUdpArgs(
+                        policy="ALLOW_ALL" if private else "DENY_ALL")),
+                opts=child)
+        if settings.include_private_ranges:
+            for cidr in internal:
+                twingate.TwingateResource(
+                    f"range-{cidr.replace('/', '-')}", name=f"{stack} {cidr}", address=cidr,
+                    remote_network_id=self.remote_network.id,
+                    access_groups=[twingate.TwingateResourceAccessGroupArgs(group_id=g.id)
+                                   for g in groups.values()],
+                    opts=child)
+
+        # --- AWS side: no inbound; out only to Twingate, DNS, the private ranges, the resources --
+        egress = [aws.ec2.SecurityGroupEgressArgs(protocol="tcp", from_port=low, to_port=high,
+                                                  cidr_blocks=["0.0.0.0/0"], description=f"Twingate {label}")
+                  for label, low, high in TWINGATE_TCP]
+        egress += [aws.ec2.SecurityGroupEgressArgs(protocol=p, from_port=53, to_port=53,
+                                                   cidr_blocks=[vpc_cidr], description=f"VPC DNS ({p})")
+                   for p in ("udp", "tcp")]
+        egress.append(aws.ec2.SecurityGroupEgressArgs(protocol="-1", from_port=0, to_port=0,
+                                                      cidr_blocks=internal,
+                                                      description="private ranges (AWS and GCP)"))
+        for ports in sorted(public_ports - {label for label, _, _ in TWINGATE_TCP}):
+            low, _, high = ports.partition("-")
+            egress.append(aws.ec2.SecurityGroupEgressArgs(
+                protocol="tcp", from_port=int(low), to_port=int(high or low),
+                cidr_blocks=["0.0.0.0/0"], description=f"allowlisted destinations tcp/{ports}"))
+        security_group = aws.ec2.SecurityGroup(
+            "connector-sg", vpc_id=vpc_id, description="Twingate connectors: nothing inbound",
+            ingress=[], egress=egress, tags={"Name": "twingate-connectors"}, opts=child)
+
+        self.groups = []
+        for i in range(CONNECTORS):
+            connector = twingate.TwingateConnector(
+                f"connector-{i}", remote_network_id=self.remote_network.id,
+                name=f"{stack}-connector-{i}", status_updates_enabled=True, opts=child)
+            tokens = twingate.TwingateConnectorTokens(f"connector-{i}-tokens",
+                                                      connector_id=connector.id, opts=child)
+            prefix = f"/multicloud-vpn/{stack}/twingate/connector-{i}"
+            parameters = [
+                aws.ssm.Parameter(f"connector-{i}-{kind}", name=f"{prefix}/{kind}", type="SecureString",
+                                  value=pulumi.Output.secret(value),
+                                  description=f"Twingate connector {i} {kind}", opts=child)
+                for kind, value in (("access-token", tokens.access_token),
+                                    ("refresh-token", tokens.refresh_token))
+            ]
+            role = aws.iam.Role(
+                f"connector-{i}-role",
+                assume_role_policy=pulumi.Output.json_dumps({
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                   "Principal": {"Service": "ec2.amazonaws.com"}}]}),
+                description=f"Twingate connector {i}: reads its own tokens", opts=child)
+            aws.iam.RolePolicy(
+                f"connector-{i}-tokens", role=role.id,
+                policy=pulumi.Output.json_dumps({
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "ssm:GetParameter",
+                                   "Resource": [p.arn for p in parameters]}]}),
+                opts=child)
+            profile = aws.iam.InstanceProfile(f"connector-{i}-profile", role=role.name, opts=child)
+            script = boot_script(region, network, f"{prefix}/access-token", f"{prefix}/refresh-token")
+            template = aws.ec2.LaunchTemplate(
+                f"connector-{i}",
+                image_id=settings.ami,
+                instance_type=settings.instance_type,
+                iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=profile.arn),
+                vpc_security_group_ids=[security_group.id],
+                metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
+                    http_endpoint="enabled", http_tokens="required"),
+                user_data=base64.b64encode(script.encode()).decode(),
+                tag_specifications=[aws.ec2.LaunchTemplateTagSpecificationArgs(
+                    resource_type="instance", tags={"Name": f"twingate-connector-{i}"})],
+                opts=child)
+            group = aws.autoscaling.Group(
+                f"connector-{i}",
+                min_size=1, max_size=1, desired_capacity=1,
+                vpc_zone_identifiers=[private_subnet_ids[i % len(private_subnet_ids)]],
+                launch_template=aws.autoscaling.GroupLaunchTemplateArgs(
+                    id=template.id, version=template.latest_version.apply(str)),
+                health_check_type="EC2",
+                instance_refresh=aws.autoscaling.GroupInstanceRefreshArgs(
+                    strategy="Rolling",
+                    preferences=aws.autoscaling.GroupInstanceRefreshPreferencesArgs(
+                        min_healthy_percentage=0)),
+                tags=[aws.autoscaling.GroupTagArgs(key="Name", value=f"twingate-connector-{i}",
+                                                   propagate_at_launch=True)],
+                opts=pulumi.ResourceOptions(parent=self, depends_on=parameters))
+            self.groups.append(group)
+
+        self.register_outputs({"remoteNetworkId": self.remote_network.id,
+                               "autoScalingGroups": [g.name for g in self.groups]})
