@@ -7,6 +7,7 @@ import pulumi_aws as aws
 import pulumi_gcp as gcp
 import pulumi_random as random
 import pulumi_tls as tls
+import pulumi_twingate as twingate
 
 from components.aws_network import AwsNetwork
 from components.client_vpn import ClientVpn
@@ -15,6 +16,7 @@ from components.planning.errors import SettingsError
 from components.planning.settings import CONFIG_KEYS, SECRET_KEYS, load_settings
 from components.private_dns import PrivateDns
 from components.site_to_site import SiteToSiteVpn
+from components.twingate_connectors import TwingateConnectors
 
 
 def read_config() -> dict:
@@ -86,10 +88,6 @@ if settings.client_vpn.enabled:
         pulumi.export("selfServicePortalUrl", client_vpn.self_service_portal_url)
 
 if settings.twingate.enabled:
-    import pulumi_twingate as twingate
-
-    from components.twingate_connectors import TwingateConnectors
-
     twingate_network = pulumi.Config("twingate").require("network")
     twingate_provider = twingate.Provider(
         "twingate", api_token=pulumi.Config("twingate").require_secret("apiToken"),

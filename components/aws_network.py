@@ -14,6 +14,7 @@ import pulumi_aws as aws
 
 from components.planning.access_settings import NetworkSettings
 from components.planning.network_plan import cidr_name
+from components.transit_routing import join_route_table
 
 
 class AwsNetwork(pulumi.ComponentResource):
@@ -97,14 +98,8 @@ class AwsNetwork(pulumi.ComponentResource):
             tags={"Name": "multicloud-vpn-vpc"},
             opts=child,
         )
-        aws.ec2transitgateway.RouteTableAssociation(
-            "tgw-assoc-vpc", transit_gateway_attachment_id=self.attachment.id,
-            transit_gateway_route_table_id=route_table_id, replace_existing_association=True,
-            opts=child)
         # Propagating the VPC into the VPN route table is what makes AWS advertise it to GCP.
-        aws.ec2transitgateway.RouteTablePropagation(
-            "tgw-prop-vpc", transit_gateway_attachment_id=self.attachment.id,
-            transit_gateway_route_table_id=route_table_id, opts=child)
+        join_route_table("vpc", self.attachment.id, route_table_id, self)
         after_attachment = pulumi.ResourceOptions(parent=self, depends_on=[self.attachment])
         self.gcp_routes = [
             aws.ec2.Route(f"{s.key}-to-{cidr_name(cidr)}", route_table_id=table.id,

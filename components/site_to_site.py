@@ -18,6 +18,7 @@ import pulumi_random as random
 from components.planning.keys import PSK_LENGTH, aws_safe_psk
 from components.planning.layout import AwsTunnel
 from components.planning.settings import SiteToSiteSettings
+from components.transit_routing import join_route_table
 
 
 class SiteToSiteVpn(pulumi.ComponentResource):
@@ -111,20 +112,7 @@ class SiteToSiteVpn(pulumi.ComponentResource):
                 **tunnel_args,
                 opts=child,
             )
-            aws.ec2transitgateway.RouteTableAssociation(
-                f"tgw-assoc-c{c}",
-                transit_gateway_attachment_id=vpn.transit_gateway_attachment_id,
-                transit_gateway_route_table_id=route_table.id,
-                # An adopted gateway may associate new attachments with its default table.
-                replace_existing_association=True,
-                opts=child,
-            )
-            aws.ec2transitgateway.RouteTablePropagation(
-                f"tgw-prop-c{c}",
-                transit_gateway_attachment_id=vpn.transit_gateway_attachment_id,
-                transit_gateway_route_table_id=route_table.id,
-                opts=child,
-            )
+            join_route_table(f"c{c}", vpn.transit_gateway_attachment_id, route_table.id, self)
             connections.append(vpn)
 
         # --- GCP: the AWS side as one external gateway, then a tunnel + BGP session each -------

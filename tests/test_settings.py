@@ -29,6 +29,12 @@ def error_for(**changes) -> str:
     return str(caught.value)
 
 
+def assert_names_key(message: str, key: str, fragment: str) -> None:
+    """One clear message: it starts with the full key and says what is accepted."""
+    assert message.startswith(key + ":"), message
+    assert fragment in message, message
+
+
 def test_stack_files_parse():
     for stack in ("dev", "prod"):
         settings = load_settings(to_pulumi_config(stack_config(stack)), ROOT_DIR)
@@ -96,9 +102,7 @@ def test_defaults():
     ({"gcpHub__subnets": [{"name": "a"}]}, "multicloud-vpn:gcpHub.subnets[0].cidr", "required"),
 ])
 def test_bad_values_name_the_key(changes, key, fragment):
-    message = error_for(**changes)
-    assert message.startswith(key + ":"), message
-    assert fragment in message, message
+    assert_names_key(error_for(**changes), key, fragment)
 
 
 NET = "multicloud-vpn:network"
@@ -139,9 +143,7 @@ CVPN = "multicloud-vpn:clientVpn"
     ({"clientVpn__certificateDomain": "vpn"}, f"{CVPN}.certificateDomain", "at least one dot"),
 ])
 def test_bad_access_values_name_the_key(changes, key, fragment):
-    message = error_for(**changes)
-    assert message.startswith(key + ":"), message
-    assert fragment in message, message
+    assert_names_key(error_for(**changes), key, fragment)
 
 
 HUB = "multicloud-vpn:gcpHub"
@@ -182,9 +184,7 @@ def many_spokes(n):
     ({"dns__zones": []}, f"{DNS}.zones", "unknown setting"),
 ])
 def test_bad_hub_and_dns_values_name_the_key(changes, key, fragment):
-    message = error_for(**changes)
-    assert message.startswith(key + ":"), message
-    assert fragment in message, message
+    assert_names_key(error_for(**changes), key, fragment)
 
 
 TG = "multicloud-vpn:twingate"
@@ -220,9 +220,7 @@ def twingate_error(config_extra=None, **changes):
      f"{TG}.resources[0].groups[0]", "not one of"),
 ])
 def test_bad_twingate_values_name_the_key(changes, key, fragment):
-    message = twingate_error(**changes)
-    assert message.startswith(key + ":"), message
-    assert fragment in message, message
+    assert_names_key(twingate_error(**changes), key, fragment)
 
 
 def test_twingate_enabled_without_credentials():
