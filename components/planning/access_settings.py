@@ -94,10 +94,7 @@ def read_saml_metadata(key: str, value: str, base_dir: Path) -> str:
 
 
 def _cidr_list(section: Section, name: str) -> tuple[str, ...]:
-    out = []
-    for i, raw in enumerate(section.list(name, [])):
-        out.append(str(ipv4_network(f"{section.child(name)}[{i}]", raw)))
-    return tuple(out)
+    return tuple(str(ipv4_network(key, raw)) for key, raw in section.items(name))
 
 
 def parse_client_vpn(section: Section, base_dir: Path) -> ClientVpnSettings:
@@ -121,8 +118,8 @@ def parse_client_vpn(section: Section, base_dir: Path) -> ClientVpnSettings:
         raise SettingsError(section.child("splitTunnelDestinations"), list(destinations),
                             "0.0.0.0/0 routes everything: turn splitTunnel off instead")
     groups = []
-    for i, raw in enumerate(section.list("accessGroups", [])):
-        item = Section(f"{section.child('accessGroups')}[{i}]", raw)
+    for key, raw in section.items("accessGroups"):
+        item = Section(key, raw)
         group_id = item.string("groupId", accepted="expected the IAM Identity Center group ID "
                                "(not its display name)")
         wanted = _cidr_list(item, "destinations")

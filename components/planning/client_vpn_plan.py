@@ -25,10 +25,6 @@ class RulePlan:
     destination: str
     group_id: str | None  # None: every authenticated user
 
-    @property
-    def key(self) -> str:
-        return f"{self.destination}:{self.group_id or 'all'}"
-
 
 def plan_routes(zones: int, split_tunnel: bool, vpc_cidr: str, gcp_ranges: Sequence[str],
                 destinations: Sequence[str]) -> tuple[RoutePlan, ...]:

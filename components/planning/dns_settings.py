@@ -44,8 +44,7 @@ def normalise_domain(key: str, value) -> str:
 
 def _domains(section: Section, name: str) -> tuple[str, ...]:
     out: list[str] = []
-    for i, raw in enumerate(section.list(name, [])):
-        key = f"{section.child(name)}[{i}]"
+    for key, raw in section.items(name):
         domain = normalise_domain(key, raw)
         if domain in out:
             raise SettingsError(key, raw, "listed twice")
@@ -64,8 +63,7 @@ def parse_dns(section: Section) -> DnsSettings:
                                     "cannot be answered by both clouds")
     aws_to_gcp = section.boolean("awsToGcp", False)
     forwarders = []
-    for i, raw in enumerate(section.list("gcpForwarderIps", [])):
-        key = f"{section.child('gcpForwarderIps')}[{i}]"
+    for key, raw in section.items("gcpForwarderIps"):
         try:
             forwarders.append(str(ipaddress.IPv4Address(raw)))
         except (ValueError, TypeError):

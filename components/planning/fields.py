@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from .errors import MISSING, SettingsError
@@ -98,9 +98,10 @@ class Section:
             raise SettingsError(self.child(name), value, "expected a YAML list")
         return value
 
-    def section(self, name: str, *, required: bool = False) -> Section:
-        self._read.add(name)
-        return Section(self.child(name), self._values.get(name, MISSING), required=required)
+    def items(self, name: str) -> Iterator[tuple[str, Any]]:
+        """(key, value) for each entry of an optional list, keys like `...name[2]`."""
+        for index, value in enumerate(self.list(name, [])):
+            yield f"{self.child(name)}[{index}]", value
 
     def only_read_so_far(self) -> bool:
         """True when every key present has already been read."""

@@ -144,8 +144,8 @@ def parse_site_to_site(section: Section) -> SiteToSiteSettings:
 def _subnet_list(section: Section, name: str, default_region: str, taken: set[str]) -> tuple[Subnet, ...]:
     """A list of {name, cidr, region}; names must not repeat each other or anything in `taken`."""
     out: list[Subnet] = []
-    for index, raw in enumerate(section.list(name, [])):
-        item = Section(f"{section.child(name)}[{index}]", raw)
+    for key, raw in section.items(name):
+        item = Section(key, raw)
         subnet_name = item.string("name", accepted=GCP_NAME_ACCEPTED,
                                   check=lambda v: bool(GCP_NAME.match(v)))
         if subnet_name in taken:

@@ -38,12 +38,12 @@ class TwingateSettings:
 
 def _ports(section: Section, name: str) -> tuple[str, ...]:
     out = []
-    for i, raw in enumerate(section.list(name, [])):
+    for key, raw in section.items(name):
         text = str(raw) if isinstance(raw, int) and not isinstance(raw, bool) else raw
         match = PORTS.match(text) if isinstance(text, str) else None
         low, high = (int(match.group(1)), int(match.group(2) or match.group(1))) if match else (0, 0)
         if not match or not 1 <= low <= high <= 65535:
-            raise SettingsError(f"{section.child(name)}[{i}]", raw,
+            raise SettingsError(key, raw,
                                 "expected a TCP port (443) or range (8000-8100) within 1-65535")
         out.append(text)
     return tuple(out)
@@ -54,16 +54,15 @@ def parse_twingate(section: Section) -> TwingateSettings:
     if not enabled and section.only_read_so_far():
         return TwingateSettings(enabled=False)
     groups: list[str] = []
-    for i, raw in enumerate(section.list("groups", [])):
-        key = f"{section.child('groups')}[{i}]"
+    for key, raw in section.items("groups"):
         if not isinstance(raw, str) or not raw.strip():
             raise SettingsError(key, raw, "expected a non-empty Twingate group name")
         if raw in groups:
             raise SettingsError(key, raw, "listed twice")
         groups.append(raw)
     resources: list[TwingateResource] = []
-    for i, raw in enumerate(section.list("resources", [])):
-        item = Section(f"{section.child('resources')}[{i}]", raw)
+    for key, raw in section.items("resources"):
+        item = Section(key, raw)
         name = item.string("name")
         if any(r.name == name for r in resources):
             raise SettingsError(item.child("name"), name, "resource names must be unique")
