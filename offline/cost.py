@@ -50,7 +50,6 @@ def estimate(d: Deployment, aws_region: str, gcp_region: str, prices: dict | Non
     usage = {k: v["value"] for k, v in prices["usageAssumptions"].items()}
     aws = _region_prices(prices, "aws", aws_region, "aws:region")
     gcp = _region_prices(prices, "gcp", gcp_region, "gcp:region")
-    count = lambda t: len(d.of_type(t))  # noqa: E731
     items: list[LineItem] = []
 
     def hourly(name: str, quantity: float, price: float, unit: str = "hour") -> None:
@@ -65,23 +64,23 @@ def estimate(d: Deployment, aws_region: str, gcp_region: str, prices: dict | Non
         if quantity:
             items.append(LineItem(name, quantity, unit, price, quantity * price, "usage assumption"))
 
-    vpns = count("aws:ec2/vpnConnection:VpnConnection")
+    vpns = d.count("aws:ec2/vpnConnection:VpnConnection")
     hourly("AWS Site-to-Site VPN connections", vpns, aws["vpnConnectionHour"])
-    attachments = vpns + count("aws:ec2transitgateway/vpcAttachment:VpcAttachment")
+    attachments = vpns + d.count("aws:ec2transitgateway/vpcAttachment:VpcAttachment")
     hourly("Transit Gateway attachments (VPN + VPC)", attachments, aws["transitGatewayAttachmentHour"])
-    hourly("GCP HA VPN tunnels", count("gcp:compute/vPNTunnel:VPNTunnel"), gcp["haVpnTunnelHour"])
+    hourly("GCP HA VPN tunnels", d.count("gcp:compute/vPNTunnel:VPNTunnel"), gcp["haVpnTunnelHour"])
     hourly("Client VPN subnet associations",
-           count("aws:ec2clientvpn/networkAssociation:NetworkAssociation"),
+           d.count("aws:ec2clientvpn/networkAssociation:NetworkAssociation"),
            aws["clientVpnAssociationHour"])
-    nats = count("aws:ec2/natGateway:NatGateway")
+    nats = d.count("aws:ec2/natGateway:NatGateway")
     hourly("NAT gateways", nats, aws["natGatewayHour"])
-    hourly("Public IPv4 (Elastic IPs)", count("aws:ec2/eip:Eip"), aws["publicIpv4Hour"])
+    hourly("Public IPv4 (Elastic IPs)", d.count("aws:ec2/eip:Eip"), aws["publicIpv4Hour"])
     resolver_ips = sum(len(r.get("ipAddresses") or [])
                        for r in d.of_type("aws:route53/resolverEndpoint:ResolverEndpoint"))
     hourly("Route 53 Resolver endpoint IPs", resolver_ips, aws["resolverEndpointIpHour"], "IP-hour")
-    monthly("Route 53 private hosted zones", count("aws:route53/zone:Zone"),
+    monthly("Route 53 private hosted zones", d.count("aws:route53/zone:Zone"),
             aws["hostedZoneMonth"], "zone-month")
-    monthly("Cloud DNS managed zones", count("gcp:dns/managedZone:ManagedZone"),
+    monthly("Cloud DNS managed zones", d.count("gcp:dns/managedZone:ManagedZone"),
             gcp["cloudDnsZoneMonth"], "zone-month")
     instances: dict[str, int] = {}
     for template in d.of_type("aws:ec2/launchTemplate:LaunchTemplate"):
@@ -92,10 +91,10 @@ def estimate(d: Deployment, aws_region: str, gcp_region: str, prices: dict | Non
             raise UnknownRegion(f"multicloud-vpn:twingate.instanceType: no price for {kind!r} in "
                                 f"{aws_region} in {PRICE_FILE.name}; add it there")
         hourly(f"EC2 instances {kind} (Twingate connectors)", number, aws["ec2InstanceHour"][kind])
-    if count("twingate:index/twingateRemoteNetwork:TwingateRemoteNetwork"):
+    if d.count("twingate:index/twingateRemoteNetwork:TwingateRemoteNetwork"):
         seat = prices["vendors"]["twingate"]["businessUserMonth"]["price"]
         used(f"Twingate Business ({usage['remoteUsers']} users)", usage["remoteUsers"], seat, "user-month")
-    if count("aws:ec2clientvpn/endpoint:Endpoint"):
+    if d.count("aws:ec2clientvpn/endpoint:Endpoint"):
         used(f"Client VPN connections ({usage['remoteUsers']} users x "
              f"{usage['connectedHoursPerUser']} h)",
              usage["remoteUsers"] * usage["connectedHoursPerUser"],

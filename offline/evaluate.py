@@ -343,6 +343,9 @@ class Deployment:
     def of_type(self, type_: str) -> list[Resource]:
         return [r for r in self.resources if r.type == type_]
 
+    def count(self, type_: str) -> int:
+        return len(self.of_type(type_))
+
     def named(self, type_: str, name: str) -> Resource:
         matches = [r for r in self.of_type(type_) if r.name == name]
         assert len(matches) == 1, f"expected one {type_} named {name}, found {len(matches)}"

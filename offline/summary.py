@@ -37,9 +37,8 @@ def _secret_values(d: Deployment) -> list[str]:
 
 
 def topology(d: Deployment) -> dict[str, Any]:
-    count = lambda t: len(d.of_type(t))  # noqa: E731
-    tunnels = count("gcp:compute/vPNTunnel:VPNTunnel")
-    connections = count("aws:ec2/vpnConnection:VpnConnection")
+    tunnels = d.count("gcp:compute/vPNTunnel:VPNTunnel")
+    connections = d.count("aws:ec2/vpnConnection:VpnConnection")
     gateways = d.of_type("gcp:compute/externalVpnGateway:ExternalVpnGateway")
     endpoints = {r.get("direction") for r in d.of_type("aws:route53/resolverEndpoint:ResolverEndpoint")}
     client_vpn = d.of_type("aws:ec2clientvpn/endpoint:Endpoint")
@@ -53,10 +52,10 @@ def topology(d: Deployment) -> dict[str, Any]:
         "survivesAwsMaintenance": tunnels >= 2,
         "aggregateGbps": tunnels * AWS_TUNNEL_GBPS,
         "singleFlowGbps": AWS_TUNNEL_GBPS,
-        "egressIpsToAllowlist": count("aws:ec2/eip:Eip"),
-        "clientVpnAssociations": count("aws:ec2clientvpn/networkAssociation:NetworkAssociation"),
+        "egressIpsToAllowlist": d.count("aws:ec2/eip:Eip"),
+        "clientVpnAssociations": d.count("aws:ec2clientvpn/networkAssociation:NetworkAssociation"),
         "clientVpnFullTunnel": bool(client_vpn) and not client_vpn[0].get("splitTunnel"),
-        "twingateConnectors": count("twingate:index/twingateConnector:TwingateConnector"),
+        "twingateConnectors": d.count("twingate:index/twingateConnector:TwingateConnector"),
         "spokes": sorted(r.name[len("hub-to-"):] for r in
                          d.of_type("gcp:compute/networkPeering:NetworkPeering")
                          if r.name.startswith("hub-to-")),
