@@ -12,9 +12,10 @@ import pulumi_twingate as twingate
 from components.aws_network import AwsNetwork
 from components.client_vpn import ClientVpn
 from components.gcp_hub import GcpHub
+from components.gcp_services import GcpServices
 from components.planning.errors import SettingsError
 from components.planning.settings import CONFIG_KEYS, SECRET_KEYS, load_settings
-from components.private_dns import PrivateDns
+from components.private_dns import HubNetworks, PrivateDns
 from components.site_to_site import SiteToSiteVpn
 from components.twingate_connectors import TwingateConnectors
 
@@ -51,7 +52,9 @@ tls_provider = tls.Provider("tls")
 providers = pulumi.ResourceOptions(
     providers=[aws_provider, gcp_provider, random_provider, tls_provider])
 
-hub = GcpHub("gcp-hub", settings.gcp_hub, opts=providers)
+apis = GcpServices("gcp-apis", opts=providers)
+hub = GcpHub("gcp-hub", settings.gcp_hub, aws_ranges=settings.aws_ranges, requires=[apis.compute],
+             opts=providers)
 vpn = SiteToSiteVpn(
     "site-to-site",
     settings.site_to_site,
@@ -77,7 +80,7 @@ if settings.client_vpn.enabled:
         settings.client_vpn,
         plan=network.plan,
         vpc_id=network.vpc.id,
-        subnet_ids=[s.id for s in network.private_subnets],
+        subnet_ids=network.private_subnet_ids,
         gcp_ranges=settings.gcp_ranges,
         opts=providers,
     )
@@ -99,7 +102,7 @@ if settings.twingate.enabled:
         network=twingate_network,
         vpc_id=network.vpc.id,
         vpc_cidr=settings.network.vpc_cidr,
-        private_subnet_ids=[s.id for s in network.private_subnets],
+        private_subnet_ids=network.private_subnet_ids,
         private_ranges=settings.gcp_ranges,
         opts=pulumi.ResourceOptions(providers=[aws_provider, twingate_provider]),
     )
@@ -108,10 +111,18 @@ if settings.twingate.enabled:
 dns = PrivateDns(
     "private-dns",
     settings.dns,
-    hub=hub,
+    hub=HubNetworks(
+        network_id=hub.network.id,
+        self_link=hub.network.self_link,
+        spoke_links={n: net.self_link for n, net in hub.spoke_networks.items()},
+        forwarder_subnets=[(hub.subnets[s.name].self_link, s.region)
+                           for s in settings.gcp_hub.subnets if s.region == settings.gcp_region],
+        hub_ranges=[s.cidr for s in settings.gcp_hub.subnets],
+    ),
+    requires=[apis.dns],
     plan=network.plan,
     vpc_id=network.vpc.id,
-    private_subnet_ids=[s.id for s in network.private_subnets],
+    private_subnet_ids=network.private_subnet_ids,
     opts=providers,
 )
 pulumi.export("dnsInboundResolverIps", list(dns.inbound_ips))

@@ -22,6 +22,7 @@ class AwsNetwork(pulumi.ComponentResource):
     public_subnets: list[aws.ec2.Subnet]
     private_subnets: list[aws.ec2.Subnet]
     private_route_tables: list[aws.ec2.RouteTable]
+    private_subnet_ids: list[pulumi.Output[str]]
     egress_ips: pulumi.Output[list]
     attachment: aws.ec2transitgateway.VpcAttachment
 
@@ -85,13 +86,14 @@ class AwsNetwork(pulumi.ComponentResource):
                           nat_gateway_id=nats[plan.nat_for_private(s.zone_index)].id, opts=child)
             self.private_subnets.append(subnet)
             self.private_route_tables.append(table)
+        self.private_subnet_ids = self._reserve_resolver_addresses(plan)
 
         # --- Transit Gateway: attach the VPC, route GCP ranges to it -----------------------------
         self.attachment = aws.ec2transitgateway.VpcAttachment(
             "tgw-attachment",
             transit_gateway_id=transit_gateway_id,
             vpc_id=self.vpc.id,
-            subnet_ids=[s.id for s in self.private_subnets],
+            subnet_ids=self.private_subnet_ids,
             dns_support="enable",
             transit_gateway_default_route_table_association=False,
             transit_gateway_default_route_table_propagation=False,
@@ -112,5 +114,24 @@ class AwsNetwork(pulumi.ComponentResource):
         self.register_outputs({
             "vpcId": self.vpc.id,
             "egressIps": self.egress_ips,
-            "privateSubnetIds": [s.id for s in self.private_subnets],
+            "privateSubnetIds": self.private_subnet_ids,
         })
+
+    def _reserve_resolver_addresses(self, plan) -> list[pulumi.Output[str]]:
+        """Private subnet ids that resolve only once the resolver addresses are reserved.
+
+        Everything placed in these subnets takes its id from here, so no interface can be
+        auto-assigned a fixed resolver address first.
+        """
+        ids = []
+        for s, subnet in zip(plan.private_subnets, self.private_subnets, strict=True):
+            if s in plan.dns_subnets:
+                reservation = aws.ec2.SubnetCidrReservation(
+                    f"{s.key}-resolver-addresses", subnet_id=subnet.id,
+                    cidr_block=plan.dns_reserved_cidr(s), reservation_type="explicit",
+                    description="Fixed Route 53 Resolver endpoint addresses",
+                    opts=pulumi.ResourceOptions(parent=self))
+                ids.append(pulumi.Output.all(subnet.id, reservation.id).apply(lambda a: a[0]))
+            else:
+                ids.append(subnet.id)
+        return ids

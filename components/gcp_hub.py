@@ -2,69 +2,103 @@
 
 The hub owns the HA VPN and Cloud Router; GLOBAL dynamic routing lets routes learned over BGP
 reach every region. Each spoke peers with the hub: the hub exports custom (BGP-learned) routes
-and the spoke imports them, so spokes reach AWS without a VPN of their own. GCP rejects
-concurrent peering operations on one network, so the peerings are created one after another.
+and the spoke imports them, so spokes reach AWS without a VPN of their own. GCP rejects a peering
+operation while another one, or a route operation such as a subnet being created, runs on either
+network, so each peering waits for the one before it and for the subnets of both networks.
+Every network created here gets one ingress rule from the AWS side: a new custom VPC denies all
+ingress by its implied rule.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pulumi
 import pulumi_gcp as gcp
 
+from components.planning.firewall_settings import FirewallSettings
+from components.planning.names import gcp_name
 from components.planning.settings import GcpHubSettings
 
 
 class GcpHub(pulumi.ComponentResource):
+    """Arguments: the hub settings, the AWS-side ranges allowed in, and resources that must exist
+    first (the enabled APIs). Attributes: `network`, `subnets` (by name), `spoke_networks`."""
+
     network: gcp.compute.Network
     subnets: dict[str, gcp.compute.Subnetwork]
     spoke_networks: dict[str, gcp.compute.Network]
 
-    def __init__(self, name: str, settings: GcpHubSettings,
+    def __init__(self, name: str, settings: GcpHubSettings, *, aws_ranges: Sequence[str],
+                 requires: Sequence[pulumi.Resource] = (),
                  opts: pulumi.ResourceOptions | None = None):
         super().__init__("multicloud-vpn:gcp:Hub", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        self.network = gcp.compute.Network(
-            "hub",
-            name=settings.network_name,
-            auto_create_subnetworks=False,
-            routing_mode="GLOBAL",
-            description="Hub VPC: owns the HA VPN to AWS; spokes peer with it",
-            opts=child,
-        )
+        self._firewall = settings.firewall
+        self._aws_ranges = list(aws_ranges)
+        self._requires = list(requires)
+        self.network = self._network("hub", settings.network_name,
+                                     "Hub VPC: owns the HA VPN to AWS; spokes peer with it")
         self.subnets = {
             s.name: gcp.compute.Subnetwork(
                 f"hub-{s.name}", name=s.name, network=self.network.id, ip_cidr_range=s.cidr,
-                region=s.region, private_ip_google_access=True, opts=child)
+                region=s.region, private_ip_google_access=True,
+                opts=pulumi.ResourceOptions(parent=self))
             for s in settings.subnets
         }
-
         self.spoke_networks = {}
-        previous: list[pulumi.Resource] = []
-        for spoke in settings.spokes:
-            network = gcp.compute.Network(
-                f"spoke-{spoke.name}", name=spoke.name, auto_create_subnetworks=False,
-                routing_mode="GLOBAL", description=f"Spoke {spoke.name}: reaches AWS through the hub",
-                opts=child)
-            gcp.compute.Subnetwork(
-                f"spoke-{spoke.name}", name=spoke.name, network=network.id,
-                ip_cidr_range=spoke.cidr, region=spoke.region, private_ip_google_access=True,
-                opts=child)
-            # One peering operation at a time on the hub: each waits for the one before.
-            hub_side = gcp.compute.NetworkPeering(
-                f"hub-to-{spoke.name}", network=self.network.self_link,
-                peer_network=network.self_link,
-                export_custom_routes=True, import_custom_routes=False,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=list(previous)))
-            spoke_side = gcp.compute.NetworkPeering(
-                f"{spoke.name}-to-hub", network=network.self_link,
-                peer_network=self.network.self_link,
-                export_custom_routes=False, import_custom_routes=True,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[hub_side]))
-            previous = [spoke_side]
-            self.spoke_networks[spoke.name] = network
-
+        self._peer_spokes(settings)
         self.register_outputs({
             "networkId": self.network.id,
             "subnetIds": {n: s.id for n, s in self.subnets.items()},
             "spokeNetworkIds": {n: s.id for n, s in self.spoke_networks.items()},
         })
+
+    def _network(self, logical: str, physical: str, description: str) -> gcp.compute.Network:
+        network = gcp.compute.Network(
+            logical, name=physical, auto_create_subnetworks=False, routing_mode="GLOBAL",
+            description=description,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self._requires))
+        _allow_from_aws(self, logical, physical, network, self._aws_ranges, self._firewall)
+        return network
+
+    def _peer_spokes(self, settings: GcpHubSettings) -> None:
+        previous: list[pulumi.Resource] = []
+        hub_subnets = list(self.subnets.values())
+        for spoke in settings.spokes:
+            network = self._network(f"spoke-{spoke.name}", spoke.name,
+                                    f"Spoke {spoke.name}: reaches AWS through the hub")
+            subnet = gcp.compute.Subnetwork(
+                f"spoke-{spoke.name}", name=spoke.name, network=network.id,
+                ip_cidr_range=spoke.cidr, region=spoke.region, private_ip_google_access=True,
+                opts=pulumi.ResourceOptions(parent=self))
+            # One operation at a time: after the previous peering and both networks' subnets.
+            hub_side = gcp.compute.NetworkPeering(
+                f"hub-to-{spoke.name}", name=gcp_name(settings.network_name, "to", spoke.name),
+                network=self.network.self_link, peer_network=network.self_link,
+                export_custom_routes=True, import_custom_routes=False,
+                opts=pulumi.ResourceOptions(parent=self,
+                                            depends_on=[*previous, *hub_subnets, subnet]))
+            spoke_side = gcp.compute.NetworkPeering(
+                f"{spoke.name}-to-hub", name=gcp_name(spoke.name, "to", settings.network_name),
+                network=network.self_link, peer_network=self.network.self_link,
+                export_custom_routes=False, import_custom_routes=True,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[hub_side]))
+            previous = [spoke_side]
+            self.spoke_networks[spoke.name] = network
+
+
+def _allow_from_aws(parent: pulumi.Resource, logical: str, physical: str,
+                    network: gcp.compute.Network, aws_ranges: Sequence[str],
+                    firewall: FirewallSettings) -> None:
+    """One ingress rule on `network`: the listed protocols from the AWS ranges, nothing else."""
+    if not firewall.allow or not aws_ranges:
+        return
+    gcp.compute.Firewall(
+        f"{logical}-from-aws", name=gcp_name(physical, "from-aws"), network=network.id,
+        direction="INGRESS", priority=1000, source_ranges=list(aws_ranges),
+        allows=[gcp.compute.FirewallAllowArgs(protocol=a.protocol, ports=list(a.ports) or None)
+                for a in firewall.allow],
+        log_config=(gcp.compute.FirewallLogConfigArgs(metadata="INCLUDE_ALL_METADATA")
+                    if firewall.logging else None),
+        description="Traffic from AWS (the VPC, Client VPN users NATed into it) over the VPN",
+        opts=pulumi.ResourceOptions(parent=parent))

@@ -10,46 +10,68 @@ resolver, so they see both clouds' names.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_gcp as gcp
 
-from components.gcp_hub import GcpHub
 from components.planning.dns_settings import CLOUD_DNS_FORWARDING_RANGE, DnsSettings
+from components.planning.names import bounded, gcp_name
 from components.planning.network_plan import NetworkPlan
 
+RESOLVER_RULE_NAME_LIMIT = 64
+# The forwarder addresses appear a little after the policy is created: poll, within a bound.
+FORWARDER_LOOKUP_ATTEMPTS = 20
+FORWARDER_LOOKUP_DELAY_SECONDS = 15.0
+GET_ADDRESSES = "gcp:compute/getAddresses:getAddresses"
 
-def _slug(domain: str) -> str:
-    return domain.rstrip(".").replace(".", "-")
+
+@dataclass(frozen=True)
+class HubNetworks:
+    """What the DNS component needs of the GCP hub: plain ids and links, no component internals.
+
+    `forwarder_subnets` are (self link, region) of the hub subnets in the VPN's region, where AWS
+    sends its queries; `hub_ranges` are all hub subnet ranges.
+    """
+
+    network_id: pulumi.Input[str]
+    self_link: pulumi.Input[str]
+    spoke_links: dict[str, pulumi.Input[str]]
+    forwarder_subnets: Sequence[tuple[pulumi.Input[str], str]]
+    hub_ranges: Sequence[str]
 
 
 class PrivateDns(pulumi.ComponentResource):
     inbound_ips: Sequence[str]
     gcp_forwarder_ips: pulumi.Output[list] | None
 
-    def __init__(self, name: str, settings: DnsSettings, *, hub: GcpHub, plan: NetworkPlan,
+    def __init__(self, name: str, settings: DnsSettings, *, hub: HubNetworks, plan: NetworkPlan,
                  vpc_id: pulumi.Input[str], private_subnet_ids: Sequence[pulumi.Input[str]],
+                 requires: Sequence[pulumi.Resource] = (),
                  opts: pulumi.ResourceOptions | None = None):
         super().__init__("multicloud-vpn:dns:PrivateDns", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        hub_link = hub.network.self_link
-        spoke_links = {n: net.self_link for n, net in hub.spoke_networks.items()}
+        self._after_api = pulumi.ResourceOptions(parent=self, depends_on=list(requires))
+        hub_link = hub.self_link
+        spoke_links = dict(hub.spoke_links)
         self.inbound_ips = ()
         self.gcp_forwarder_ips = None
 
         if settings.create_private_zones:
             for domain in settings.aws_domains:
-                aws.route53.Zone(f"aws-zone-{_slug(domain)}", name=domain.rstrip("."),
+                aws.route53.Zone(f"aws-zone-{domain}", name=domain.rstrip("."),
                                  comment="Private names in AWS, answered for GCP too",
                                  vpcs=[aws.route53.ZoneVpcArgs(vpc_id=vpc_id)], opts=child)
             for domain in settings.gcp_domains:
                 gcp.dns.ManagedZone(
-                    f"gcp-zone-{_slug(domain)}", dns_name=domain, visibility="private",
+                    f"gcp-zone-{domain}", name=gcp_name("zone", domain), dns_name=domain,
+                    visibility="private",
                     description="Private names in GCP, visible to the hub and every spoke",
                     private_visibility_config=_visible_to([hub_link, *spoke_links.values()]),
-                    opts=child)
+                    opts=self._after_api)
 
         if settings.gcp_to_aws:
             self._gcp_to_aws(settings, plan, vpc_id, private_subnet_ids, hub_link, spoke_links)
@@ -83,35 +105,36 @@ class PrivateDns(pulumi.ComponentResource):
         targets = [gcp.dns.ManagedZoneForwardingConfigTargetNameServerArgs(
             ipv4_address=ip, forwarding_path="private") for ip in self.inbound_ips]
         for domain in settings.aws_domains:
-            slug = _slug(domain)
             gcp.dns.ManagedZone(
-                f"forward-{slug}", dns_name=domain, visibility="private",
+                f"forward-{domain}", name=gcp_name("forward", domain), dns_name=domain,
+                visibility="private",
                 description="Forwards to the Route 53 inbound endpoint over the VPN",
                 private_visibility_config=_visible_to([hub_link]),
                 forwarding_config=gcp.dns.ManagedZoneForwardingConfigArgs(
                     target_name_servers=targets),
-                opts=child)
+                opts=self._after_api)
             for spoke, link in spoke_links.items():
                 gcp.dns.ManagedZone(
-                    f"{spoke}-peer-{slug}", dns_name=domain, visibility="private",
+                    f"{spoke}-peer-{domain}", name=gcp_name(spoke, "peer", domain),
+                    dns_name=domain, visibility="private",
                     description="Hands the AWS domain to the hub (one-way DNS peering)",
                     private_visibility_config=_visible_to([link]),
                     peering_config=gcp.dns.ManagedZonePeeringConfigArgs(
                         target_network=gcp.dns.ManagedZonePeeringConfigTargetNetworkArgs(
                             network_url=hub_link)),
-                    opts=child)
+                    opts=self._after_api)
 
     def _aws_to_gcp(self, settings, hub, vpc_id, subnet_ids) -> None:
         child = pulumi.ResourceOptions(parent=self)
         policy = gcp.dns.Policy(
             "hub-inbound-dns", enable_inbound_forwarding=True,
             description="Answers queries forwarded from AWS (one address per hub subnet)",
-            networks=[gcp.dns.PolicyNetworkArgs(network_url=hub.network.id)], opts=child)
+            networks=[gcp.dns.PolicyNetworkArgs(network_url=hub.network_id)], opts=self._after_api)
         if settings.gcp_forwarder_ips:
             self.gcp_forwarder_ips = pulumi.Output.from_input(list(settings.gcp_forwarder_ips))
         else:
-            self.gcp_forwarder_ips = _forwarder_addresses(self, policy, hub)
-        hub_ranges = [s.ip_cidr_range for s in hub.subnets.values()]
+            self.gcp_forwarder_ips = _forwarder_addresses(self, policy, hub.forwarder_subnets)
+        hub_ranges = list(hub.hub_ranges)
         group = aws.ec2.SecurityGroup(
             "dns-outbound-sg", vpc_id=vpc_id,
             description="Route 53 outbound endpoint: DNS to the GCP hub only; nothing inbound",
@@ -130,13 +153,13 @@ class PrivateDns(pulumi.ComponentResource):
         targets = self.gcp_forwarder_ips.apply(
             lambda ips: [aws.route53.ResolverRuleTargetIpArgs(ip=ip, port=53) for ip in ips])
         for domain in settings.gcp_domains:
-            slug = _slug(domain)
             rule = aws.route53.ResolverRule(
-                f"forward-{slug}", name=f"to-gcp-{slug}"[:64], domain_name=domain.rstrip("."),
+                f"forward-{domain}", name=bounded(f"to-gcp-{domain.rstrip('.')}", RESOLVER_RULE_NAME_LIMIT),
+                domain_name=domain.rstrip("."),
                 rule_type="FORWARD", resolver_endpoint_id=endpoint.id, target_ips=targets,
                 opts=child)
             aws.route53.ResolverRuleAssociation(
-                f"forward-{slug}", resolver_rule_id=rule.id, vpc_id=vpc_id, opts=child)
+                f"forward-{domain}", resolver_rule_id=rule.id, vpc_id=vpc_id, opts=child)
 
 
 def _visible_to(links) -> gcp.dns.ManagedZonePrivateVisibilityConfigArgs:
@@ -145,28 +168,34 @@ def _visible_to(links) -> gcp.dns.ManagedZonePrivateVisibilityConfigArgs:
                   for link in links])
 
 
-def _forwarder_addresses(parent: pulumi.Resource, policy: gcp.dns.Policy, hub: GcpHub):
-    """The inbound forwarder addresses Cloud DNS allocates in each hub subnet.
+def _forwarder_addresses(parent: pulumi.Resource, policy: gcp.dns.Policy,
+                         subnets: Sequence[tuple[pulumi.Input[str], str]]) -> pulumi.Output[list]:
+    """The inbound forwarder addresses Cloud DNS allocates, one in each hub subnet of the VPN's region.
 
     No resource output lists them, so they are looked up (purpose DNS_RESOLVER) once the policy
-    exists. `dns.gcpForwarderIps` replaces the lookup where it cannot run.
+    exists, polling for a bounded time because they appear shortly after it; a subnet that still
+    has none stops the run rather than leaving it out of the Route 53 rules. In a preview the
+    policy's id is unknown and so are the addresses. `dns.gcpForwarderIps` replaces the lookup.
     """
-    found = [
-        gcp.compute.get_addresses_output(
-            filter=pulumi.Output.concat('(purpose = "DNS_RESOLVER") (subnetwork = "',
-                                        subnet.self_link, '")'),
-            region=subnet.region,
-            opts=pulumi.InvokeOutputOptions(parent=parent, depends_on=[policy]))
-        for subnet in hub.subnets.values()
-    ]
-    return pulumi.Output.all(*[f.addresses for f in found]).apply(_flatten_addresses)
+    found = [pulumi.Output.all(policy.id, link).apply(
+                 lambda args, region=region: _poll_forwarder(parent, args[1], region))
+             for link, region in subnets]
+    return pulumi.Output.all(*found).apply(lambda groups: sorted({ip for g in groups for ip in g}))
 
 
-def _flatten_addresses(groups) -> list[str]:
-    ips = sorted({a.address if hasattr(a, "address") else a["address"]
-                  for group in groups for a in (group or [])})
-    if not ips and not pulumi.runtime.is_dry_run():
-        raise pulumi.RunError("no Cloud DNS inbound forwarder address was found in the hub subnets; "
-                              "set multicloud-vpn:dns.gcpForwarderIps to the addresses shown by "
-                              "`gcloud compute addresses list --filter=purpose=DNS_RESOLVER`")
-    return ips
+async def _poll_forwarder(parent: pulumi.Resource, link: str, region: str) -> list[str]:
+    query = f'(purpose = "DNS_RESOLVER") (subnetwork = "{link}")'
+    for attempt in range(FORWARDER_LOOKUP_ATTEMPTS):
+        result = await pulumi.runtime.invoke_async(
+            GET_ADDRESSES, {"filter": query, "region": region},
+            opts=pulumi.InvokeOptions(parent=parent))
+        ips = sorted({a["address"] for a in (result or {}).get("addresses") or []})
+        if ips:
+            return ips
+        if attempt + 1 < FORWARDER_LOOKUP_ATTEMPTS:
+            await asyncio.sleep(FORWARDER_LOOKUP_DELAY_SECONDS)
+    waited = FORWARDER_LOOKUP_ATTEMPTS * FORWARDER_LOOKUP_DELAY_SECONDS
+    raise pulumi.RunError(
+        f"no Cloud DNS inbound forwarder address appeared in hub subnet {link} within {waited:.0f} s; "
+        "run `pulumi up` again, or set multicloud-vpn:dns.gcpForwarderIps to the addresses shown by "
+        "`gcloud compute addresses list --filter=purpose=DNS_RESOLVER`")

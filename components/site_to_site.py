@@ -15,6 +15,7 @@ import pulumi_aws as aws
 import pulumi_gcp as gcp
 import pulumi_random as random
 
+from components.planning.asn import customer_gateway_asn
 from components.planning.keys import PSK_LENGTH, aws_safe_psk
 from components.planning.layout import AwsTunnel
 from components.planning.settings import SiteToSiteSettings
@@ -33,7 +34,8 @@ class SiteToSiteVpn(pulumi.ComponentResource):
                  opts: pulumi.ResourceOptions | None = None):
         super().__init__("multicloud-vpn:network:SiteToSiteVpn", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        # A replaced interface or peer must free its link-local range before the new one claims it.
+        # A replaced tunnel must leave its HA VPN interface (and key) before the new one takes it,
+        # and a replaced interface or peer must free its link-local range first.
         replace_first = pulumi.ResourceOptions(parent=self, delete_before_replace=True)
         layout = settings.layout
         profile = settings.ike_profile
@@ -90,7 +92,7 @@ class SiteToSiteVpn(pulumi.ComponentResource):
         for c in range(layout.connections):
             cgw = aws.ec2.CustomerGateway(
                 f"cgw-c{c}",
-                bgp_asn=str(settings.gcp_asn),
+                **customer_gateway_asn(settings.gcp_asn),
                 ip_address=ha_vpn.vpn_interfaces.apply(lambda ifs, c=c: _interface_ip(ifs, c)),
                 type="ipsec.1",
                 tags={"Name": f"gcp-ha-vpn-interface-{c}"},
@@ -147,7 +149,7 @@ class SiteToSiteVpn(pulumi.ComponentResource):
                     phase2=gcp.compute.VPNTunnelCipherSuitePhase2Args(**suite["phase2"]),
                 ),
                 description=f"AWS connection {t.connection} tunnel {t.number}",
-                opts=child,
+                opts=replace_first,
             )
             gcp_inside = _aws_output(vpn, t, "cgw_inside_address")
             interface = gcp.compute.RouterInterface(

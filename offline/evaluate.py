@@ -29,6 +29,8 @@ from pulumi.runtime import rpc
 from pulumi.runtime.settings import ROOT
 from pulumi.runtime.stack import run_in_stack
 
+from offline.cloud_rules import check_gcp_resource
+
 ROOT_DIR = Path(__file__).resolve().parent.parent
 PROJECT = "multicloud-vpn"
 
@@ -134,8 +136,11 @@ class CloudMocks(pulumi.runtime.Mocks):
     """Answers like the AWS, GCP and random providers would on create."""
 
     def __init__(self, *, stack: str, psk_leading_zero: bool = False,
-                 adopted_tgw: dict | None = None):
+                 adopted_tgw: dict | None = None, forwarder_lookups_before_ready: int = 0):
         self.stack = stack
+        # Cloud DNS allocates inbound forwarders shortly after the policy: empty lookups first.
+        self.forwarder_lookups_before_ready = forwarder_lookups_before_ready
+        self.forwarder_lookups: dict[str, int] = {}
         self.psk_leading_zero = psk_leading_zero
         self.adopted_tgw = adopted_tgw or {}
         self.calls: list[tuple[str, dict]] = []
@@ -151,6 +156,7 @@ class CloudMocks(pulumi.runtime.Mocks):
             return rid, state
         if t.startswith("gcp:"):
             state.setdefault("name", f"{name}-{_digest(self.stack, name).hex()[:7]}")
+            check_gcp_resource(t, state)
             state["selfLink"] = f"https://www.googleapis.com/compute/v1/projects/p/{state['name']}"
             rid = f"projects/p/{state['name']}"
             if t == "gcp:compute/subnetwork:Subnetwork":
@@ -261,6 +267,9 @@ class CloudMocks(pulumi.runtime.Mocks):
         if args.token == "gcp:compute/getAddresses:getAddresses":
             # Cloud DNS inbound forwarders: one DNS_RESOLVER address in each matching subnet.
             link = args.args["filter"].split('subnetwork = "')[1].rstrip('")')
+            seen = self.forwarder_lookups[link] = self.forwarder_lookups.get(link, 0) + 1
+            if seen <= self.forwarder_lookups_before_ready:
+                return {"addresses": [], "id": "addresses"}, []
             net = ipaddress.IPv4Network(self.subnet_ranges[link])
             address = str(net.network_address + 2 + _digest(link)[0] % 200)
             return {"addresses": [{"address": address, "addressType": "INTERNAL",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 MIN_PRIVATE_ZONES = 2  # Route 53 Resolver endpoints need two zones
 SUBNET_BITS = 4        # a /16 VPC gets /20 subnets; 16 blocks, 8 public + 8 private
+DNS_RESERVED_OFFSET, DNS_RESERVED_PREFIX = 48, 29  # .48-.55 of a resolver subnet
 
 
 @dataclass(frozen=True)
@@ -41,11 +42,26 @@ class NetworkPlan:
         return zone_index if self.nat_per_zone and zone_index < self.zones else 0
 
     @property
+    def dns_subnets(self) -> tuple[SubnetPlan, ...]:
+        """The private subnets that hold the Route 53 Resolver endpoints (two zones)."""
+        return self.private_subnets[:MIN_PRIVATE_ZONES]
+
+    @property
     def dns_inbound_ips(self) -> tuple[str, ...]:
         """Fixed addresses (.53 of the first two private subnets) for the Route 53 inbound
         endpoint, so GCP's forwarding targets are known before anything is created."""
         return tuple(str(ipaddress.IPv4Network(s.cidr).network_address + 53)
-                     for s in self.private_subnets[:MIN_PRIVATE_ZONES])
+                     for s in self.dns_subnets)
+
+    def dns_reserved_cidr(self, subnet: SubnetPlan) -> str:
+        """An explicit subnet CIDR reservation around the fixed resolver addresses (.48/29).
+
+        AWS never auto-assigns an address from an explicit reservation, so network interfaces
+        created in parallel (Transit Gateway attachment, Client VPN associations) cannot take .53
+        before the resolver endpoint claims it.
+        """
+        base = ipaddress.IPv4Network(subnet.cidr).network_address
+        return str(ipaddress.IPv4Network(f"{base + DNS_RESERVED_OFFSET}/{DNS_RESERVED_PREFIX}"))
 
     @property
     def resolver_ip(self) -> str:

@@ -14,25 +14,21 @@ from pathlib import Path
 
 from . import ike, inside_cidrs
 from .access_settings import ClientVpnSettings, NetworkSettings, client_cidr_range, parse_client_vpn, parse_network
+from .asn import ASN_ACCEPTED, is_private_asn
 from .dns_settings import CLOUD_DNS_FORWARDING_RANGE, DnsSettings, parse_dns
 from .errors import MISSING, SettingsError
 from .fields import Section, ipv4_network, parse_json_value
+from .firewall_settings import FirewallSettings, parse_firewall
 from .layout import VpnLayout, plan_layout
 from .ranges import ensure_disjoint
 from .twingate_settings import TwingateSettings, parse_twingate, require_credentials
 
 PROJECT = "multicloud-vpn"
 
-PRIVATE_ASN_RANGES = ((64512, 65534), (4200000000, 4294967294))
-ASN_ACCEPTED = "expected a private ASN: 64512-65534 or 4200000000-4294967294"
 TGW_ID = re.compile(r"^tgw-[0-9a-f]{8}(?:[0-9a-f]{9})?$")
 GCP_NAME = re.compile(r"^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$")
 GCP_NAME_ACCEPTED = ("expected a GCP resource name: lowercase letters, digits and '-', starting with a "
                      "letter, at most 63")
-
-
-def is_private_asn(asn: int) -> bool:
-    return any(low <= asn <= high for low, high in PRIVATE_ASN_RANGES)
 
 
 @dataclass(frozen=True)
@@ -64,6 +60,7 @@ class GcpHubSettings:
     subnets: tuple[Subnet, ...]
     spokes: tuple[Subnet, ...] = ()   # one VPC per spoke, named like its single subnet
     peering_limit: int = 25
+    firewall: FirewallSettings = FirewallSettings()
 
 
 @dataclass(frozen=True)
@@ -82,6 +79,11 @@ class StackSettings:
     def gcp_ranges(self) -> tuple[str, ...]:
         """GCP address ranges (hub and spokes): what AWS and Client VPN users reach over the VPN."""
         return tuple(s.cidr for s in (*self.gcp_hub.subnets, *self.gcp_hub.spokes))
+
+    @property
+    def aws_ranges(self) -> tuple[str, ...]:
+        """AWS-side sources GCP admits: the VPC (Client VPN users are source-NATed into it)."""
+        return (self.network.vpc_cidr,)
 
     @property
     def aws_routes_to_gcp(self) -> tuple[str, ...]:
@@ -179,8 +181,10 @@ def parse_gcp_hub(section: Section, default_region: str) -> GcpHubSettings:
                             f"the hub can peer with at most {limit} networks "
                             f"({section.child('peeringLimit')}); raise the quota and the setting, "
                             "or add another hub")
+    firewall = parse_firewall(Section(section.child("firewall"), section.raw("firewall", {})))
     section.finish()
-    return GcpHubSettings(network_name=network, subnets=subnets, spokes=spokes, peering_limit=limit)
+    return GcpHubSettings(network_name=network, subnets=subnets, spokes=spokes, peering_limit=limit,
+                          firewall=firewall)
 
 
 def load_settings(config: Mapping[str, str | None], base_dir: Path) -> StackSettings:
