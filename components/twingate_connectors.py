@@ -22,16 +22,103 @@ from components.planning.twingate_settings import CONNECTORS, TwingateSettings
 TWINGATE_TCP = (("443", 443, 443), ("30000-31000", 30000, 31000))  # control plane and relays
 
 
+# Prints one SSM SecureString read with the instance role, using only python3's standard library:
+# Ubuntu AMIs have no aws CLI, and cloud-init itself needs python3. Python 3.8 syntax (Ubuntu 20.04).
+# The MULTICLOUD_VPN_* variables exist for the tests; nothing sets them on an instance.
+GET_PARAMETER = r"""import hashlib, hmac, json, os, sys, time, urllib.error, urllib.parse, urllib.request
+
+IMDS = os.environ.get("MULTICLOUD_VPN_IMDS", "http://169.254.169.254")
+ATTEMPTS = 6  # 1+2+4+8+16 s: the instance role can take seconds to appear
+OPEN = urllib.request.build_opener(urllib.request.ProxyHandler({})).open  # direct: no proxy for IMDS
+
+
+def imds(path, token=None):
+    headers = {"X-aws-ec2-metadata-token": token} if token else {"X-aws-ec2-metadata-token-ttl-seconds": "300"}
+    with OPEN(urllib.request.Request(IMDS + path, headers=headers, method="GET" if token else "PUT"),
+              timeout=5) as response:
+        return response.read().decode()
+
+
+def role_credentials():
+    token = imds("/latest/api/token")
+    base = "/latest/meta-data/iam/security-credentials/"
+    return json.loads(imds(base + imds(base, token).split()[0], token))
+
+
+def sign(method, host, headers, body, key_id, secret, region, service, amz_date):
+    # SigV4 Authorization of a request to / without a query; headers hold X-Amz-Date
+    signed = {k.lower(): " ".join(v.split()) for k, v in dict(headers, Host=host).items()}
+    names = ";".join(sorted(signed))
+    canonical = "\n".join([method, "/", ""] + [k + ":" + signed[k] for k in sorted(signed)]
+                          + ["", names, hashlib.sha256(body).hexdigest()])
+    scope = "/".join([amz_date[:8], region, service, "aws4_request"])
+    key = ("AWS4" + secret).encode()
+    for part in scope.split("/"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    text = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
+    return "AWS4-HMAC-SHA256 Credential={}/{}, SignedHeaders={}, Signature={}".format(
+        key_id, scope, names, hmac.new(key, text.encode(), hashlib.sha256).hexdigest())
+
+
+def get_parameter(region, name):
+    creds = role_credentials()
+    endpoint = os.environ.get("MULTICLOUD_VPN_SSM", "https://ssm." + region + ".amazonaws.com")
+    body = json.dumps({"Name": name, "WithDecryption": True}).encode()
+    headers = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AmazonSSM.GetParameter",
+               "X-Amz-Date": time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()),
+               "X-Amz-Security-Token": creds["Token"]}
+    headers["Authorization"] = sign("POST", urllib.parse.urlsplit(endpoint).netloc, headers, body,
+                                    creds["AccessKeyId"], creds["SecretAccessKey"], region, "ssm",
+                                    headers["X-Amz-Date"])
+    with OPEN(urllib.request.Request(endpoint + "/", body, headers, method="POST"), timeout=10) as response:
+        return json.load(response)["Parameter"]["Value"]
+
+
+def reason(error):
+    # what failed, never a response body (it could hold a secret), only SSM's error type
+    if isinstance(error, urllib.error.HTTPError):
+        try:
+            return "HTTP {} {}".format(error.code, json.loads(error.read()).get("__type", ""))
+        except ValueError:
+            return "HTTP {}".format(error.code)
+    return type(error).__name__
+
+
+def main(region, name):
+    for attempt in range(ATTEMPTS):
+        try:
+            print(get_parameter(region, name))
+            return 0
+        except Exception as error:  # any failure may be the role or its policy not there yet
+            print("reading {} failed ({}), attempt {} of {}".format(name, reason(error), attempt + 1, ATTEMPTS),
+                  file=sys.stderr)
+            if attempt + 1 < ATTEMPTS:
+                time.sleep(2 ** attempt)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:]))
+"""
+
+
 def boot_script(region: str, network: str, access_parameter: str, refresh_parameter: str) -> str:
-    """Twingate's documented Linux setup, with the tokens read from SSM at boot."""
+    """Twingate's documented Linux setup, with the tokens read from SSM at boot by GET_PARAMETER.
+
+    Plain assignments, not `export X="$(get ...)"`: export would hide a failed read from `set -e`
+    and start the connector with an empty token.
+    """
     return "\n".join([
         "#!/bin/bash",
         "set -euo pipefail",
-        f"get() {{ aws ssm get-parameter --region {region} --with-decryption --name \"$1\" "
-        "--query Parameter.Value --output text; }",
+        f"get() {{ python3 -I - {region} \"$1\" <<'PY'",
+        GET_PARAMETER.rstrip("\n"),
+        "PY",
+        "}",
         f"export TWINGATE_NETWORK=\"{network}\"",
-        f"export TWINGATE_ACCESS_TOKEN=\"$(get {access_parameter})\"",
-        f"export TWINGATE_REFRESH_TOKEN=\"$(get {refresh_parameter})\"",
+        f"TWINGATE_ACCESS_TOKEN=\"$(get {access_parameter})\"",
+        f"TWINGATE_REFRESH_TOKEN=\"$(get {refresh_parameter})\"",
+        "export TWINGATE_ACCESS_TOKEN TWINGATE_REFRESH_TOKEN",
         "export TWINGATE_LABEL_DEPLOYED_BY=\"multicloud-vpn\"",
         "curl -fsSL https://binaries.twingate.com/connector/setup.sh | bash",
         "",
@@ -39,11 +126,13 @@ def boot_script(region: str, network: str, access_parameter: str, refresh_parame
 
 
 def _is_private_range(address: str, private: Sequence[str]) -> bool:
+    """Inside the VPC or a GCP range. The settings refuse IPv6, but a mixed-version compare must not
+    raise: it is simply not inside an IPv4 range."""
     try:
         net = ipaddress.ip_network(address, strict=False)
     except ValueError:
         return False  # a DNS name: a public, allowlisted destination
-    return any(net.subnet_of(ipaddress.ip_network(p)) for p in private)
+    return any(net.version == p.version and net.subnet_of(p) for p in map(ipaddress.ip_network, private))
 
 
 class TwingateConnectors(pulumi.ComponentResource):

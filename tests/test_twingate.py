@@ -1,11 +1,23 @@
 """Twingate connectors: two single-instance groups behind the NAT, tokens kept secret."""
 
+import ast
 import base64
 import copy
 import json
+import re
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
+from components.planning.errors import SettingsError
+from components.planning.fields import Section
+from components.planning.twingate_settings import parse_twingate
+from components.twingate_connectors import _is_private_range
 from offline.cost import estimate, remote_access_monthly
 from offline.evaluate import reveal, run_program, stack_config
 from tests.harness import is_secret
@@ -141,3 +153,243 @@ def test_off_by_default():
     d = run_program(stack_config("dev"), stack="dev")
     assert not [r for r in d.resources if r.type.startswith("twingate:")]
     assert not d.of_type(ASG)
+
+
+# --- resource addresses -------------------------------------------------------------------------
+
+TG = "multicloud-vpn:twingate"
+
+
+def parse_address(address):
+    return parse_twingate(Section(TG, {"enabled": True, "groups": ["eng"],
+                                       "resources": [{"name": "p", "address": address}]}))
+
+
+def address_error(address) -> str:
+    with pytest.raises(SettingsError) as caught:
+        parse_address(address)
+    message = str(caught.value)
+    assert message.startswith(f"{TG}.resources[0].address: {address!r} is not accepted; expected a DNS name"), message
+    assert "an IPv4 address" in message and "an IPv4 CIDR" in message, message
+    return message
+
+
+@pytest.mark.parametrize("address", ["2001:db8::1", "2001:db8::/64", "2001:db8::1/64", "::ffff:10.0.0.1"])
+def test_ipv6_addresses_are_refused_because_the_vpc_and_nat_are_ipv4_only(address):
+    assert "IPv6 is refused: the VPC and its NAT gateway are IPv4-only" in address_error(address)
+
+
+@pytest.mark.parametrize("address,why", [
+    ("10.0.0.300", "0-255"), ("10.0.0", "0-255"), ("010.0.0.1", "0-255"), ("10.0.0.1.", "0-255"),
+    ("10.0.0.1/16", "host bits zero"), ("10.0.0.0/33", "0-32"), ("10.0.0.0/x", "0-32"),
+    ("portal.example.com:443", "a port goes in ports"), ("portal..example.com", "CIDR (10.20.0.0/16)"),
+    ("-portal.example.com", "CIDR (10.20.0.0/16)"), ("portal example.com", "CIDR (10.20.0.0/16)"),
+    ("host.1", "CIDR (10.20.0.0/16)"), ("a" * 64 + ".example.com", "CIDR (10.20.0.0/16)"),
+])
+def test_malformed_addresses_are_refused_not_taken_for_dns_names(address, why):
+    message = address_error(address)
+    assert why in message and "IPv6" not in message
+
+
+def test_dns_names_ipv4_addresses_and_cidrs_are_accepted():
+    for address in ("portal.example.com", "portal.example.com.", "*.example.com", "db", "10.20.0.5",
+                    "10.20.0.0/16", "0.0.0.0/0"):
+        assert parse_address(f" {address} ").resources[0].address == address
+
+
+def test_private_range_check_does_not_raise_on_another_ip_version():
+    assert not _is_private_range("2001:db8::/64", ["10.10.0.0/16"])
+    assert not _is_private_range("portal.example.com", ["10.10.0.0/16"])
+    assert _is_private_range("10.10.128.10", ["10.110.0.0/20", "10.10.0.0/16"])
+
+
+# --- the boot script: bash, curl and python3 only -----------------------------------------------
+
+SUITE_SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"  # AWS Signature Version 4 test suite
+SUITE_DATE = "20150830T123600Z"
+SUITE_TOKEN = ("AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXmxfpSPfIe"
+               "oIYRqTflfKD8YUuwthAx7mSEI/qkPpKPi/kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7WZ0wq"
+               "5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHNVXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+scqKmlzm8FDrypN"
+               "C9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/oLxBA==")
+ROLE = {"Code": "Success", "AccessKeyId": "ASIAFAKEROLEKEY", "SecretAccessKey": "fake/role+secret",
+        "Token": "fake-session-token"}
+
+
+@pytest.fixture(scope="module")
+def script(d):
+    return base64.b64decode(d.of_type(TEMPLATE)[0].get("userData")).decode()
+
+
+def program(script: str) -> str:
+    match = re.search(r"<<'PY'\n(.*?)\nPY\n", script, re.S)
+    assert match, script
+    return match.group(1)
+
+
+def load(script: str) -> dict:
+    """The embedded program as a module: endpoints are read from the environment when it loads."""
+    namespace = {"__name__": "get_parameter"}
+    exec(compile(program(script), "<boot script>", "exec"), namespace)
+    return namespace
+
+
+def region(script: str) -> str:
+    return re.search(r'python3 -I - (\S+) "\$1"', script).group(1)
+
+
+def parameters(script: str) -> list[str]:
+    return re.findall(r'"\$\(get (\S+)\)"', script)
+
+
+@pytest.mark.parametrize("method,headers,body,signed,signature", [
+    ("GET", {}, b"", "host;x-amz-date",  # get-vanilla
+     "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"),
+    ("POST", {}, b"", "host;x-amz-date",  # post-vanilla
+     "5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b"),
+    ("POST", {"Content-Type": "application/x-www-form-urlencoded"}, b"Param1=value1",  # post-x-www-form-urlencoded
+     "content-type;host;x-amz-date", "ff11897932ad3f4e8b18135d722051e5ac45fc38421b1da7b9d196a0fe09473a"),
+    ("POST", {"X-Amz-Security-Token": SUITE_TOKEN}, b"",  # post-sts-header-before
+     "host;x-amz-date;x-amz-security-token", "85d96828115b5dc0cfc3bd16ad9e210dd772bbebba041836c64533a82be05ead"),
+])
+def test_boot_script_signs_like_the_aws_sigv4_test_suite(script, method, headers, body, signed, signature):
+    got = load(script)["sign"](method, "example.amazonaws.com", {"X-Amz-Date": SUITE_DATE, **headers}, body,
+                               "AKIDEXAMPLE", SUITE_SECRET, "us-east-1", "service", SUITE_DATE)
+    assert got == ("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "
+                   f"SignedHeaders={signed}, Signature={signature}")
+
+
+class FakeAws(BaseHTTPRequestHandler):
+    """IMDSv2 and SSM GetParameter on one local port, refusing what the real endpoints would refuse."""
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def reply(self, code: int, body: str = "") -> None:
+        self.send_response(code)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def failing(self, step: str) -> bool:
+        left = self.server.failures.get(step, 0)
+        self.server.failures[step] = left - 1
+        return left > 0
+
+    def do_PUT(self) -> None:
+        ttl = self.headers.get("X-aws-ec2-metadata-token-ttl-seconds")
+        self.reply(200, "imds-session") if self.path == "/latest/api/token" and ttl else self.reply(400)
+
+    def do_GET(self) -> None:
+        base = "/latest/meta-data/iam/security-credentials/"
+        if self.headers.get("X-aws-ec2-metadata-token") != "imds-session":
+            self.reply(401)
+        elif self.path == base and not self.failing("role"):
+            self.reply(200, "connector-role")
+        elif self.path == base + "connector-role":
+            self.reply(200, json.dumps(ROLE))
+        else:
+            self.reply(404, "<html>Not Found</html>")
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        sent = {k: self.headers[k] for k in ("Content-Type", "X-Amz-Target", "X-Amz-Date", "X-Amz-Security-Token")}
+        # what was signed must be exactly what was sent: the Host with its port, these headers, the body
+        expected = self.server.sign("POST", self.headers["Host"], sent, body, ROLE["AccessKeyId"],
+                                    ROLE["SecretAccessKey"], self.server.region, "ssm", sent["X-Amz-Date"])
+        request = json.loads(body)
+        if (sent["X-Amz-Target"], sent["Content-Type"], sent["X-Amz-Security-Token"]) != (
+                "AmazonSSM.GetParameter", "application/x-amz-json-1.1", ROLE["Token"]) \
+                or self.headers["Authorization"] != expected or request["WithDecryption"] is not True:
+            self.reply(400, json.dumps({"__type": "InvalidSignatureException"}))
+        elif self.failing("ssm"):
+            self.reply(400, json.dumps({"__type": "AccessDeniedException", "Message": "not yet"}))
+        else:
+            self.server.read.append(request["Name"])
+            self.reply(200, json.dumps({"Parameter": {"Name": request["Name"], "Value": secret(request["Name"])}}))
+
+
+def secret(name: str) -> str:
+    return "tok/" + name.rsplit("/", 1)[-1] + "+=="
+
+
+@pytest.fixture
+def fake_aws(script):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeAws)
+    server.sign, server.region, server.failures, server.read = load(script)["sign"], region(script), {}, []
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{server.server_address[1]}"
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def run_boot(script: str, bin_dir: Path, **env) -> subprocess.CompletedProcess:
+    """The user data under bash, with a fake curl (so a fake setup.sh) first on PATH."""
+    path = f"{bin_dir}:{Path(sys.executable).parent}:/usr/bin:/bin"
+    return subprocess.run(["bash", "-c", script], env={"PATH": path, **env}, capture_output=True,
+                          text=True, timeout=10)
+
+
+def fake_command(bin_dir: Path, name: str, body: str) -> None:
+    bin_dir.mkdir(exist_ok=True)
+    (bin_dir / name).write_text("#!/bin/bash\n" + body)
+    (bin_dir / name).chmod(0o755)
+
+
+def test_boot_script_hands_the_ssm_tokens_to_twingate_setup(script, fake_aws, tmp_path):
+    bin_dir, seen = tmp_path / "bin", tmp_path / "setup-env"
+    fake_command(bin_dir, "curl", 'printf "%s" "$*" > "$SEEN.args"\necho \'env | grep ^TWINGATE_ > "$SEEN"\'\n')
+    result = run_boot(script, bin_dir, SEEN=str(seen), MULTICLOUD_VPN_IMDS=fake_aws.url,
+                      MULTICLOUD_VPN_SSM=fake_aws.url)
+    assert result.returncode == 0, result.stderr
+    access, refresh = parameters(script)
+    assert fake_aws.read == [access, refresh]
+    assert dict(line.split("=", 1) for line in seen.read_text().splitlines()) == {
+        "TWINGATE_NETWORK": "example", "TWINGATE_ACCESS_TOKEN": secret(access),
+        "TWINGATE_REFRESH_TOKEN": secret(refresh), "TWINGATE_LABEL_DEPLOYED_BY": "multicloud-vpn"}
+    assert Path(f"{seen}.args").read_text() == "-fsSL https://binaries.twingate.com/connector/setup.sh"
+    assert "tok/" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("failing", ["access-token", "refresh-token"])
+def test_boot_script_stops_before_setup_when_a_token_cannot_be_read(script, tmp_path, failing):
+    bin_dir, seen = tmp_path / "bin", tmp_path / "setup-ran"
+    # python3 -I - REGION NAME: fail for one parameter, as the real program does after its retries
+    fake_command(bin_dir, "python3", 'cat > /dev/null\n[[ "$4" == */"$FAIL" ]] && exit 1\necho token\n')
+    fake_command(bin_dir, "curl", 'touch "$SEEN"\n')
+    result = run_boot(script, bin_dir, SEEN=str(seen), FAIL=failing)
+    assert result.returncode != 0 and not seen.exists()
+
+
+@pytest.mark.parametrize("failures,slept,exit_code", [
+    ({"role": 2}, [1, 2], 0),  # the instance profile is not attached yet
+    ({"ssm": 1}, [1], 0),  # the role's policy has not propagated yet
+    ({"role": 99}, [1, 2, 4, 8, 16], 1),  # give up after six attempts, about half a minute
+])
+def test_token_read_retries_with_backoff_and_never_logs_the_value(script, fake_aws, monkeypatch, capsys,
+                                                                   failures, slept, exit_code):
+    monkeypatch.setenv("MULTICLOUD_VPN_IMDS", fake_aws.url)
+    monkeypatch.setenv("MULTICLOUD_VPN_SSM", fake_aws.url)
+    pauses = []
+    monkeypatch.setattr(time, "sleep", pauses.append)
+    fake_aws.failures.update(failures)
+    name = parameters(script)[0]
+    assert load(script)["main"](region(script), name) == exit_code
+    out, err = capsys.readouterr()
+    assert pauses == slept
+    assert out == (secret(name) + "\n" if exit_code == 0 else "")
+    assert err.count(f"reading {name} failed (HTTP ") == len(slept) + (exit_code != 0)
+    assert ("AccessDeniedException" in err) == ("ssm" in failures) and "Not Found" not in err
+    assert "tok/" not in err and ROLE["SecretAccessKey"] not in err and ROLE["Token"] not in err
+
+
+def test_boot_script_needs_only_bash_curl_and_python3(script):
+    assert "aws ssm" not in script and not re.search(r"^\s*aws\s", script, re.M)
+    assert script.startswith("#!/bin/bash\nset -euo pipefail\n") and "set -x" not in script
+    subprocess.run(["bash", "-n"], input=script, text=True, check=True, timeout=5)
+    tree = ast.parse(program(script), feature_version=(3, 8))  # Ubuntu 20.04's python3
+    imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert imported <= sys.stdlib_module_names and not any(isinstance(n, ast.ImportFrom) for n in ast.walk(tree))
+    assert "169.254.169.254" in script and "AmazonSSM.GetParameter" in script
+    assert len(script.encode()) < 8 * 1024  # EC2 takes at most 16 KB of user data

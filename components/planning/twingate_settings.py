@@ -4,6 +4,7 @@ config (`twingate:apiToken` as a secret, `twingate:network`)."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 
@@ -15,6 +16,12 @@ DEFAULT_AMI = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kerne
 AMI = re.compile(r"^(ami-[0-9a-f]{8}(?:[0-9a-f]{9})?|resolve:ssm:/\S+)$")
 PORTS = re.compile(r"^([1-9][0-9]{0,4})(?:-([1-9][0-9]{0,4}))?$")
 INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+DNS_LABEL = re.compile(r"^(?!-)[A-Za-z0-9_*?-]{1,63}(?<!-)$")  # with Twingate's wildcards * and ?
+ADDRESS = ("expected a DNS name (portal.example.com), an IPv4 address (10.20.0.5) or an IPv4 CIDR "
+           "(10.20.0.0/16)")
+IPV6 = ("IPv6 is refused: the VPC and its NAT gateway are IPv4-only, so the connectors cannot reach an "
+        "IPv6 destination")
+IPV4 = "an IPv4 address has four numbers of 0-255, a CIDR a prefix of 0-32 and its host bits zero"
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,28 @@ def _ports(section: Section, name: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _address(key: str, text: str) -> str:
+    """A destination the connectors can reach; a mistyped IPv4 address is not taken for a DNS name."""
+    if ":" in text:
+        why = IPV6 if _is_ip(text, 6) else "a port goes in ports, not in the address"
+        raise SettingsError(key, text, f"{ADDRESS}; {why}")
+    labels = text.removesuffix(".").split(".")
+    if "/" in text or re.fullmatch(r"[0-9.]+", text):
+        if not _is_ip(text, 4):
+            raise SettingsError(key, text, f"{ADDRESS}; {IPV4}")
+    elif len(text) > 253 or labels[-1].isdecimal() or not all(DNS_LABEL.match(label) for label in labels):
+        raise SettingsError(key, text, ADDRESS)
+    return text
+
+
+def _is_ip(text: str, version: int) -> bool:
+    """IPv4 strictly (10.0.0.1/16 is a typo, not 10.0.0.0/16); any IPv6 form, since all are refused."""
+    try:
+        return ipaddress.ip_network(text, strict=version == 4).version == version
+    except ValueError:
+        return False
+
+
 def parse_twingate(section: Section) -> TwingateSettings:
     enabled = section.boolean("enabled", False)
     if not enabled and section.only_read_so_far():
@@ -66,7 +95,7 @@ def parse_twingate(section: Section) -> TwingateSettings:
         name = item.string("name")
         if any(r.name == name for r in resources):
             raise SettingsError(item.child("name"), name, "resource names must be unique")
-        address = item.string("address", accepted="expected a DNS name, an IP address or a CIDR")
+        address = _address(item.child("address"), item.string("address", accepted=ADDRESS).strip())
         wanted = tuple(item.list("groups", list(groups)))
         for j, group in enumerate(wanted):
             if group not in groups:
@@ -74,7 +103,7 @@ def parse_twingate(section: Section) -> TwingateSettings:
                                     f"not one of {section.child('groups')}: {groups}")
         ports = _ports(item, "ports")
         item.finish()
-        resources.append(TwingateResource(name, address.strip(), wanted, ports))
+        resources.append(TwingateResource(name, address, wanted, ports))
     settings = TwingateSettings(
         enabled=enabled,
         remote_network_name=section.string("remoteNetworkName", "multicloud-vpn"),
