@@ -29,6 +29,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.settings import ROOT
 from pulumi.runtime.stack import run_in_stack
 
+from offline.cli_config import load_project, merge_stack_config
 from offline.cloud_rules import check_gcp_resource
 
 ROOT_DIR = Path(__file__).resolve().parent.parent
@@ -373,7 +374,12 @@ class Deployment:
 
 def run_program(config: dict[str, Any], *, stack: str = "test", project_dir: Path = ROOT_DIR,
                 **mock_options) -> Deployment:
-    """Evaluate `<project_dir>/__main__.py` with `config` (stack-file keys and YAML values)."""
+    """Evaluate `<project_dir>/__main__.py` with `config` (stack-file keys and YAML values).
+
+    First, as `pulumi up` does, Pulumi.yaml is checked and its config defaults merged in; a
+    missing or mistyped key raises CliConfigError with the CLI's message and nothing runs.
+    """
+    config = merge_stack_config(load_project(Path(project_dir) / "Pulumi.yaml"), stack, config)
     _use_project(project_dir)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)

@@ -23,10 +23,13 @@ from offline.evaluate import ROOT_DIR
 def _summarise(stack: str, project_dir: Path) -> dict:
     import pulumi
 
+    from offline.cli_config import CliConfigError
     from offline.cost import UnknownRegion
     from offline.summary import summarise
     try:
         return summarise(stack, project_dir)
+    except CliConfigError as error:  # the CLI's config step refused the stack: the program never ran
+        raise SystemExit(f"error: {error.cli_message}") from None
     except pulumi.RunError as error:
         raise SystemExit(f"error: {error}") from None
     except (UnknownRegion, FileNotFoundError) as error:
