@@ -1,6 +1,7 @@
 """multicloud-vpn: read the stack's settings, build explicit providers, create the components."""
 
 from pathlib import Path
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -14,19 +15,27 @@ from components.client_vpn import ClientVpn
 from components.gcp_hub import GcpHub
 from components.gcp_services import GcpServices
 from components.planning.errors import SettingsError
+from components.planning.names import gcp_label_value
 from components.planning.settings import CONFIG_KEYS, SECRET_KEYS, load_settings
 from components.private_dns import HubNetworks, PrivateDns
 from components.site_to_site import SiteToSiteVpn
 from components.twingate_connectors import TwingateConnectors
 
 
+def stack_keys() -> set[str]:
+    """Every key the stack sets, however the CLI handed the configuration over."""
+    return set(pulumi.runtime.config.CONFIG.get()) | set(pulumi.runtime.config.get_config_env())
+
+
 def read_config() -> dict:
-    """Raw values for every key the program knows; structured ones arrive as JSON text.
+    """Raw values for every key the program knows or the stack sets in a namespace it reads;
+    structured ones arrive as JSON text.
 
     Secrets are only checked for presence here: their values go to providers as secrets.
     """
     raw = {}
-    for key in CONFIG_KEYS:
+    namespaces = {key.split(":", 1)[0] for key in CONFIG_KEYS}
+    for key in sorted(set(CONFIG_KEYS) | {k for k in stack_keys() if k.split(":", 1)[0] in namespaces}):
         namespace, name = key.split(":", 1)
         if key in SECRET_KEYS:
             raw[key] = "<secret>" if pulumi.Config(namespace).get_secret(name) is not None else None
@@ -35,18 +44,32 @@ def read_config() -> dict:
     return raw
 
 
+def secret_args(keys: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    """Provider arguments read from secret stack keys; they stay Pulumi secrets."""
+    out: dict[str, Any] = {}
+    for key, arg in keys:
+        namespace, name = key.split(":", 1)
+        out[arg] = pulumi.Config(namespace).get_secret(name)
+    return out
+
+
 try:
     settings = load_settings(read_config(), base_dir=Path(__file__).resolve().parent)
 except SettingsError as error:
     # One clear line, no traceback, and nothing declared yet.
     raise pulumi.RunError(f"invalid stack setting: {error}") from None
 
-labels = {"project": "multicloud-vpn", "stack": pulumi.get_stack()}
+labels = {"project": "multicloud-vpn", "stack": gcp_label_value(pulumi.get_stack())}
+aws_options: dict[str, Any] = dict(settings.providers.aws)
+if "assume_roles" in aws_options:
+    aws_options["assume_roles"] = [aws.ProviderAssumeRoleArgs(**r) for r in aws_options["assume_roles"]]
 aws_provider = aws.Provider(
     "aws", region=settings.aws_region,
-    default_tags=aws.ProviderDefaultTagsArgs(tags=labels))
+    default_tags=aws.ProviderDefaultTagsArgs(tags={"project": "multicloud-vpn", "stack": pulumi.get_stack()}),
+    **aws_options, **secret_args(settings.providers.aws_secrets))
 gcp_provider = gcp.Provider(
-    "gcp", project=settings.gcp_project, region=settings.gcp_region, default_labels=labels)
+    "gcp", project=settings.gcp_project, region=settings.gcp_region, default_labels=labels,
+    **settings.providers.gcp, **secret_args(settings.providers.gcp_secrets))
 random_provider = random.Provider("random")
 tls_provider = tls.Provider("tls")
 providers = pulumi.ResourceOptions(

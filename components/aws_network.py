@@ -33,28 +33,20 @@ class AwsNetwork(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         plan = settings.plan
         self.plan = plan
-        zones = aws.get_availability_zones_output(
-            state="available",
-            filters=[aws.GetAvailabilityZonesFilterArgs(name="opt-in-status",
-                                                        values=["opt-in-not-required"])],
-            opts=pulumi.InvokeOutputOptions(parent=self))
-
-        def zone(index: int) -> pulumi.Output[str]:
-            return zones.names.apply(lambda names: names[index])
-
-        self.vpc = aws.ec2.Vpc("vpc", cidr_block=plan.vpc_cidr, enable_dns_support=True,
+        zone, subnet_opts = self._zones(settings)
+        self.vpc = aws.ec2.Vpc(f"{name}-vpc", cidr_block=plan.vpc_cidr, enable_dns_support=True,
                                enable_dns_hostnames=True, tags={"Name": "multicloud-vpn"}, opts=child)
-        igw = aws.ec2.InternetGateway("igw", vpc_id=self.vpc.id, opts=child)
+        igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=self.vpc.id, opts=child)
 
-        public_rt = aws.ec2.RouteTable("public", vpc_id=self.vpc.id, tags={"Name": "public"}, opts=child)
-        aws.ec2.Route("public-default", route_table_id=public_rt.id,
+        public_rt = aws.ec2.RouteTable(f"{name}-public", vpc_id=self.vpc.id, tags={"Name": "public"}, opts=child)
+        aws.ec2.Route(f"{name}-public-default", route_table_id=public_rt.id,
                       destination_cidr_block="0.0.0.0/0", gateway_id=igw.id, opts=child)
         self.public_subnets = []
         for s in plan.public_subnets:
-            subnet = aws.ec2.Subnet(s.key, vpc_id=self.vpc.id, cidr_block=s.cidr,
+            subnet = aws.ec2.Subnet(f"{name}-{s.key}", vpc_id=self.vpc.id, cidr_block=s.cidr,
                                     availability_zone=zone(s.zone_index),
-                                    map_public_ip_on_launch=False, tags={"Name": s.key}, opts=child)
-            aws.ec2.RouteTableAssociation(f"{s.key}-routes", subnet_id=subnet.id,
+                                    map_public_ip_on_launch=False, tags={"Name": s.key}, opts=subnet_opts)
+            aws.ec2.RouteTableAssociation(f"{name}-{s.key}-routes", subnet_id=subnet.id,
                                           route_table_id=public_rt.id, opts=child)
             self.public_subnets.append(subnet)
 
@@ -63,34 +55,36 @@ class AwsNetwork(pulumi.ComponentResource):
         nats = {}
         eips = []
         for z in plan.nat_zones:
-            eip = aws.ec2.Eip(f"egress-ip-{z}", domain="vpc",
+            eip = aws.ec2.Eip(f"{name}-egress-ip-{z}", domain="vpc",
                               tags={"Name": f"multicloud-vpn-egress-{z}",
                                     "Purpose": "allowlisted egress address"}, opts=keep)
-            nats[z] = aws.ec2.NatGateway(f"nat-{z}", allocation_id=eip.allocation_id,
+            # A replacement (new subnet) must release the protected address before it can take it.
+            nats[z] = aws.ec2.NatGateway(f"{name}-nat-{z}", allocation_id=eip.allocation_id,
                                          subnet_id=self.public_subnets[z].id,
                                          tags={"Name": f"multicloud-vpn-{z}"},
-                                         opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]))
+                                         opts=pulumi.ResourceOptions(parent=self, depends_on=[igw],
+                                                                     delete_before_replace=True))
             eips.append(eip)
         self.egress_ips = pulumi.Output.all(*[e.public_ip for e in eips])
 
         self.private_subnets, self.private_route_tables = [], []
         for s in plan.private_subnets:
-            subnet = aws.ec2.Subnet(s.key, vpc_id=self.vpc.id, cidr_block=s.cidr,
+            subnet = aws.ec2.Subnet(f"{name}-{s.key}", vpc_id=self.vpc.id, cidr_block=s.cidr,
                                     availability_zone=zone(s.zone_index), tags={"Name": s.key},
-                                    opts=child)
-            table = aws.ec2.RouteTable(s.key, vpc_id=self.vpc.id, tags={"Name": s.key}, opts=child)
-            aws.ec2.RouteTableAssociation(f"{s.key}-routes", subnet_id=subnet.id,
+                                    opts=subnet_opts)
+            table = aws.ec2.RouteTable(f"{name}-{s.key}", vpc_id=self.vpc.id, tags={"Name": s.key}, opts=child)
+            aws.ec2.RouteTableAssociation(f"{name}-{s.key}-routes", subnet_id=subnet.id,
                                           route_table_id=table.id, opts=child)
-            aws.ec2.Route(f"{s.key}-default", route_table_id=table.id,
+            aws.ec2.Route(f"{name}-{s.key}-default", route_table_id=table.id,
                           destination_cidr_block="0.0.0.0/0",
                           nat_gateway_id=nats[plan.nat_for_private(s.zone_index)].id, opts=child)
             self.private_subnets.append(subnet)
             self.private_route_tables.append(table)
-        self.private_subnet_ids = self._reserve_resolver_addresses(plan)
+        self.private_subnet_ids = self._reserve_resolver_addresses(name, plan)
 
         # --- Transit Gateway: attach the VPC, route GCP ranges to it -----------------------------
         self.attachment = aws.ec2transitgateway.VpcAttachment(
-            "tgw-attachment",
+            f"{name}-tgw-attachment",
             transit_gateway_id=transit_gateway_id,
             vpc_id=self.vpc.id,
             subnet_ids=self.private_subnet_ids,
@@ -101,10 +95,10 @@ class AwsNetwork(pulumi.ComponentResource):
             opts=child,
         )
         # Propagating the VPC into the VPN route table is what makes AWS advertise it to GCP.
-        join_route_table("vpc", self.attachment.id, route_table_id, self)
+        join_route_table(f"{name}-tgw-attachment", self.attachment.id, route_table_id, self)
         after_attachment = pulumi.ResourceOptions(parent=self, depends_on=[self.attachment])
         self.gcp_routes = [
-            aws.ec2.Route(f"{s.key}-to-{cidr_name(cidr)}", route_table_id=table.id,
+            aws.ec2.Route(f"{name}-{s.key}-to-{cidr_name(cidr)}", route_table_id=table.id,
                           destination_cidr_block=cidr, transit_gateway_id=transit_gateway_id,
                           opts=after_attachment)
             for s, table in zip(plan.private_subnets, self.private_route_tables, strict=True)
@@ -117,7 +111,33 @@ class AwsNetwork(pulumi.ComponentResource):
             "privateSubnetIds": self.private_subnet_ids,
         })
 
-    def _reserve_resolver_addresses(self, plan) -> list[pulumi.Output[str]]:
+    def _zones(self, settings: NetworkSettings):
+        """Zone by subnet position: the explicit `network.zones`, or a lookup.
+
+        A looked-up list can shift (a zone leaves "available", a new one sorts in between), which
+        would replace every subnet; so the lookup has no state filter, and subnets placed from it
+        ignore later changes of their zone.
+        """
+        if settings.zones:
+            return (lambda index: settings.zones[index]), pulumi.ResourceOptions(parent=self)
+        zones = aws.get_availability_zones_output(
+            filters=[aws.GetAvailabilityZonesFilterArgs(name="opt-in-status",
+                                                        values=["opt-in-not-required"])],
+            opts=pulumi.InvokeOutputOptions(parent=self))
+        needed = settings.zones_needed
+
+        def pick(names: list[str], index: int) -> str:
+            if len(names) < needed:
+                raise pulumi.RunError(
+                    f"multicloud-vpn:network.availabilityZones: {settings.availability_zones} needs "
+                    f"{needed} zones and the region has {len(names)} ({', '.join(names)}); "
+                    "lower availabilityZones or list network.zones")
+            return names[index]
+
+        return ((lambda index: zones.names.apply(lambda names: pick(names, index))),
+                pulumi.ResourceOptions(parent=self, ignore_changes=["availabilityZone"]))
+
+    def _reserve_resolver_addresses(self, name: str, plan) -> list[pulumi.Output[str]]:
         """Private subnet ids that resolve only once the resolver addresses are reserved.
 
         Everything placed in these subnets takes its id from here, so no interface can be
@@ -127,7 +147,7 @@ class AwsNetwork(pulumi.ComponentResource):
         for s, subnet in zip(plan.private_subnets, self.private_subnets, strict=True):
             if s in plan.dns_subnets:
                 reservation = aws.ec2.SubnetCidrReservation(
-                    f"{s.key}-resolver-addresses", subnet_id=subnet.id,
+                    f"{name}-{s.key}-resolver-addresses", subnet_id=subnet.id,
                     cidr_block=plan.dns_reserved_cidr(s), reservation_type="explicit",
                     description="Fixed Route 53 Resolver endpoint addresses",
                     opts=pulumi.ResourceOptions(parent=self))

@@ -35,24 +35,24 @@ class ClientVpn(pulumi.ComponentResource):
         stack = pulumi.get_stack()
 
         # --- Server certificate: a private CA and a server certificate, imported into ACM -----
-        ca_key = tls.PrivateKey("ca-key", algorithm="RSA", rsa_bits=2048, opts=child)
+        ca_key = tls.PrivateKey(f"{name}-ca-key", algorithm="RSA", rsa_bits=2048, opts=child)
         ca_cert = tls.SelfSignedCert(
-            "ca-cert", private_key_pem=ca_key.private_key_pem, is_ca_certificate=True,
+            f"{name}-ca-cert", private_key_pem=ca_key.private_key_pem, is_ca_certificate=True,
             subject=tls.SelfSignedCertSubjectArgs(common_name=f"multicloud-vpn {stack} client VPN CA"),
             validity_period_hours=CA_VALIDITY_HOURS,
             allowed_uses=["cert_signing", "crl_signing", "digital_signature"], opts=child)
-        server_key = tls.PrivateKey("server-key", algorithm="RSA", rsa_bits=2048, opts=child)
+        server_key = tls.PrivateKey(f"{name}-server-key", algorithm="RSA", rsa_bits=2048, opts=child)
         request = tls.CertRequest(
-            "server-csr", private_key_pem=server_key.private_key_pem,
+            f"{name}-server-csr", private_key_pem=server_key.private_key_pem,
             dns_names=[settings.certificate_domain],
             subject=tls.CertRequestSubjectArgs(common_name=settings.certificate_domain), opts=child)
         server_cert = tls.LocallySignedCert(
-            "server-cert", cert_request_pem=request.cert_request_pem,
+            f"{name}-server-cert", cert_request_pem=request.cert_request_pem,
             ca_private_key_pem=ca_key.private_key_pem, ca_cert_pem=ca_cert.cert_pem,
             validity_period_hours=SERVER_VALIDITY_HOURS, early_renewal_hours=RENEW_BEFORE_HOURS,
             allowed_uses=["digital_signature", "key_encipherment", "server_auth"], opts=child)
         certificate = aws.acm.Certificate(
-            "server-certificate",
+            f"{name}-server-certificate",
             certificate_body=server_cert.cert_pem,
             private_key=pulumi.Output.secret(server_key.private_key_pem),
             certificate_chain=ca_cert.cert_pem,
@@ -60,31 +60,31 @@ class ClientVpn(pulumi.ComponentResource):
 
         # --- SSO: IAM SAML providers from the IAM Identity Center applications' metadata -------
         saml = aws.iam.SamlProvider(
-            "saml", name=f"multicloud-vpn-{stack}-client-vpn",
+            f"{name}-saml", name=f"multicloud-vpn-{stack}-client-vpn",
             saml_metadata_document=settings.saml_metadata, opts=child)
         portal_saml = None
         if settings.self_service_portal:
             portal_saml = aws.iam.SamlProvider(
-                "saml-self-service", name=f"multicloud-vpn-{stack}-client-vpn-portal",
+                f"{name}-saml-self-service", name=f"multicloud-vpn-{stack}-client-vpn-portal",
                 saml_metadata_document=settings.self_service_saml_metadata, opts=child)
 
         # --- Connection logs -------------------------------------------------------------------
         logs = aws.cloudwatch.LogGroup(
-            "connection-logs", name=f"/multicloud-vpn/{stack}/client-vpn",
+            f"{name}-connection-logs", name=f"/multicloud-vpn/{stack}/client-vpn",
             retention_in_days=settings.log_retention_days, opts=child)
         stream = aws.cloudwatch.LogStream(
-            "connection-log-stream", name="connections", log_group_name=logs.name, opts=child)
+            f"{name}-connection-log-stream", name="connections", log_group_name=logs.name, opts=child)
 
         # --- The endpoint ----------------------------------------------------------------------
         security_group = aws.ec2.SecurityGroup(
-            "endpoint-sg", vpc_id=vpc_id,
+            f"{name}-endpoint-sg", vpc_id=vpc_id,
             description="Client VPN endpoint: no inbound, any outbound",
             ingress=[],
             egress=[aws.ec2.SecurityGroupEgressArgs(protocol="-1", from_port=0, to_port=0,
                                                     cidr_blocks=["0.0.0.0/0"])],
             tags={"Name": "client-vpn-endpoint"}, opts=child)
         self.endpoint = aws.ec2clientvpn.Endpoint(
-            "endpoint",
+            f"{name}-endpoint",
             description=f"multicloud-vpn {stack}",
             client_cidr_block=settings.client_cidr,
             server_certificate_arn=certificate.arn,
@@ -119,14 +119,14 @@ class ClientVpn(pulumi.ComponentResource):
         associations = []
         for zone in range(plan.zones):
             association = aws.ec2clientvpn.NetworkAssociation(
-                f"association-{zone}", client_vpn_endpoint_id=self.endpoint.id,
+                f"{name}-association-{zone}", client_vpn_endpoint_id=self.endpoint.id,
                 subnet_id=subnet_ids[zone], opts=chained())
             previous = [association]
             associations.append(association)
         for route in plan_routes(plan.zones, settings.split_tunnel, plan.vpc_cidr, gcp_ranges,
                                  settings.split_tunnel_destinations):
             created = aws.ec2clientvpn.Route(
-                f"route-{route.zone_index}-{cidr_name(route.destination)}",
+                f"{name}-route-{route.zone_index}-{cidr_name(route.destination)}",
                 client_vpn_endpoint_id=self.endpoint.id,
                 destination_cidr_block=route.destination,
                 # Read from the association, so the route waits until the subnet is associated.
@@ -138,7 +138,8 @@ class ClientVpn(pulumi.ComponentResource):
         for rule in plan_rules(settings.split_tunnel, plan.vpc_cidr, gcp_ranges,
                                settings.split_tunnel_destinations, groups):
             created = aws.ec2clientvpn.AuthorizationRule(
-                f"allow-{cidr_name(rule.destination)}-{rule.group_id or 'all-users'}",
+                f"{name}-allow-{cidr_name(rule.destination)}-"
+                + (f"group-{rule.group_id}" if rule.group_id else "everyone"),
                 client_vpn_endpoint_id=self.endpoint.id,
                 target_network_cidr=rule.destination,
                 authorize_all_groups=True if rule.group_id is None else None,

@@ -36,17 +36,17 @@ class GcpHub(pulumi.ComponentResource):
         self._firewall = settings.firewall
         self._aws_ranges = list(aws_ranges)
         self._requires = list(requires)
-        self.network = self._network("hub", settings.network_name,
+        self.network = self._network(f"{name}-network", settings.network_name,
                                      "Hub VPC: owns the HA VPN to AWS; spokes peer with it")
         self.subnets = {
             s.name: gcp.compute.Subnetwork(
-                f"hub-{s.name}", name=s.name, network=self.network.id, ip_cidr_range=s.cidr,
+                f"{name}-subnet-{s.name}", name=s.name, network=self.network.id, ip_cidr_range=s.cidr,
                 region=s.region, private_ip_google_access=True,
                 opts=pulumi.ResourceOptions(parent=self))
             for s in settings.subnets
         }
         self.spoke_networks = {}
-        self._peer_spokes(settings)
+        self._peer_spokes(name, settings)
         self.register_outputs({
             "networkId": self.network.id,
             "subnetIds": {n: s.id for n, s in self.subnets.items()},
@@ -61,25 +61,25 @@ class GcpHub(pulumi.ComponentResource):
         _allow_from_aws(self, logical, physical, network, self._aws_ranges, self._firewall)
         return network
 
-    def _peer_spokes(self, settings: GcpHubSettings) -> None:
+    def _peer_spokes(self, name: str, settings: GcpHubSettings) -> None:
         previous: list[pulumi.Resource] = []
         hub_subnets = list(self.subnets.values())
         for spoke in settings.spokes:
-            network = self._network(f"spoke-{spoke.name}", spoke.name,
+            network = self._network(f"{name}-spoke-network-{spoke.name}", spoke.name,
                                     f"Spoke {spoke.name}: reaches AWS through the hub")
             subnet = gcp.compute.Subnetwork(
-                f"spoke-{spoke.name}", name=spoke.name, network=network.id,
+                f"{name}-spoke-subnet-{spoke.name}", name=spoke.name, network=network.id,
                 ip_cidr_range=spoke.cidr, region=spoke.region, private_ip_google_access=True,
                 opts=pulumi.ResourceOptions(parent=self))
             # One operation at a time: after the previous peering and both networks' subnets.
             hub_side = gcp.compute.NetworkPeering(
-                f"hub-to-{spoke.name}", name=gcp_name(settings.network_name, "to", spoke.name),
+                f"{name}-peering-hub-side-{spoke.name}", name=gcp_name(settings.network_name, "to", spoke.name),
                 network=self.network.self_link, peer_network=network.self_link,
                 export_custom_routes=True, import_custom_routes=False,
                 opts=pulumi.ResourceOptions(parent=self,
                                             depends_on=[*previous, *hub_subnets, subnet]))
             spoke_side = gcp.compute.NetworkPeering(
-                f"{spoke.name}-to-hub", name=gcp_name(spoke.name, "to", settings.network_name),
+                f"{name}-peering-spoke-side-{spoke.name}", name=gcp_name(spoke.name, "to", settings.network_name),
                 network=network.self_link, peer_network=self.network.self_link,
                 export_custom_routes=False, import_custom_routes=True,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[hub_side]))
@@ -94,7 +94,7 @@ def _allow_from_aws(parent: pulumi.Resource, logical: str, physical: str,
     if not firewall.allow or not aws_ranges:
         return
     gcp.compute.Firewall(
-        f"{logical}-from-aws", name=gcp_name(physical, "from-aws"), network=network.id,
+        f"{logical}-firewall", name=gcp_name(physical, "from-aws"), network=network.id,
         direction="INGRESS", priority=1000, source_ranges=list(aws_ranges),
         allows=[gcp.compute.FirewallAllowArgs(protocol=a.protocol, ports=list(a.ports) or None)
                 for a in firewall.allow],

@@ -54,6 +54,7 @@ class PrivateDns(pulumi.ComponentResource):
                  opts: pulumi.ResourceOptions | None = None):
         super().__init__("multicloud-vpn:dns:PrivateDns", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        self._name = name
         self._after_api = pulumi.ResourceOptions(parent=self, depends_on=list(requires))
         hub_link = hub.self_link
         spoke_links = dict(hub.spoke_links)
@@ -62,12 +63,12 @@ class PrivateDns(pulumi.ComponentResource):
 
         if settings.create_private_zones:
             for domain in settings.aws_domains:
-                aws.route53.Zone(f"aws-zone-{domain}", name=domain.rstrip("."),
+                aws.route53.Zone(f"{name}-private-zone-{domain.rstrip('.')}", name=domain.rstrip("."),
                                  comment="Private names in AWS, answered for GCP too",
                                  vpcs=[aws.route53.ZoneVpcArgs(vpc_id=vpc_id)], opts=child)
             for domain in settings.gcp_domains:
                 gcp.dns.ManagedZone(
-                    f"gcp-zone-{domain}", name=gcp_name("zone", domain), dns_name=domain,
+                    f"{name}-private-zone-{domain.rstrip('.')}", name=gcp_name("zone", domain), dns_name=domain,
                     visibility="private",
                     description="Private names in GCP, visible to the hub and every spoke",
                     private_visibility_config=_visible_to([hub_link, *spoke_links.values()]),
@@ -84,9 +85,10 @@ class PrivateDns(pulumi.ComponentResource):
         })
 
     def _gcp_to_aws(self, settings, plan, vpc_id, subnet_ids, hub_link, spoke_links) -> None:
+        name = self._name
         child = pulumi.ResourceOptions(parent=self)
         group = aws.ec2.SecurityGroup(
-            "dns-inbound-sg", vpc_id=vpc_id,
+            f"{name}-inbound-sg", vpc_id=vpc_id,
             description="Route 53 inbound endpoint: DNS from Cloud DNS forwarders only",
             ingress=[aws.ec2.SecurityGroupIngressArgs(protocol=p, from_port=53, to_port=53,
                                                       cidr_blocks=[CLOUD_DNS_FORWARDING_RANGE],
@@ -97,7 +99,7 @@ class PrivateDns(pulumi.ComponentResource):
             tags={"Name": "dns-inbound"}, opts=child)
         self.inbound_ips = plan.dns_inbound_ips
         aws.route53.ResolverEndpoint(
-            "dns-inbound", name="multicloud-vpn-from-gcp", direction="INBOUND",
+            f"{name}-inbound-endpoint", name="multicloud-vpn-from-gcp", direction="INBOUND",
             security_group_ids=[group.id], protocols=["Do53"],
             ip_addresses=[aws.route53.ResolverEndpointIpAddressArgs(subnet_id=subnet_ids[i], ip=ip)
                           for i, ip in enumerate(self.inbound_ips)],
@@ -106,7 +108,7 @@ class PrivateDns(pulumi.ComponentResource):
             ipv4_address=ip, forwarding_path="private") for ip in self.inbound_ips]
         for domain in settings.aws_domains:
             gcp.dns.ManagedZone(
-                f"forward-{domain}", name=gcp_name("forward", domain), dns_name=domain,
+                f"{name}-forwarding-zone-{domain.rstrip('.')}", name=gcp_name("forward", domain), dns_name=domain,
                 visibility="private",
                 description="Forwards to the Route 53 inbound endpoint over the VPN",
                 private_visibility_config=_visible_to([hub_link]),
@@ -115,7 +117,7 @@ class PrivateDns(pulumi.ComponentResource):
                 opts=self._after_api)
             for spoke, link in spoke_links.items():
                 gcp.dns.ManagedZone(
-                    f"{spoke}-peer-{domain}", name=gcp_name(spoke, "peer", domain),
+                    f"{name}-peering-zone-{spoke}.{domain.rstrip('.')}", name=gcp_name(spoke, "peer", domain),
                     dns_name=domain, visibility="private",
                     description="Hands the AWS domain to the hub (one-way DNS peering)",
                     private_visibility_config=_visible_to([link]),
@@ -125,9 +127,10 @@ class PrivateDns(pulumi.ComponentResource):
                     opts=self._after_api)
 
     def _aws_to_gcp(self, settings, hub, vpc_id, subnet_ids) -> None:
+        name = self._name
         child = pulumi.ResourceOptions(parent=self)
         policy = gcp.dns.Policy(
-            "hub-inbound-dns", enable_inbound_forwarding=True,
+            f"{name}-hub-inbound-policy", enable_inbound_forwarding=True,
             description="Answers queries forwarded from AWS (one address per hub subnet)",
             networks=[gcp.dns.PolicyNetworkArgs(network_url=hub.network_id)], opts=self._after_api)
         if settings.gcp_forwarder_ips:
@@ -136,7 +139,7 @@ class PrivateDns(pulumi.ComponentResource):
             self.gcp_forwarder_ips = _forwarder_addresses(self, policy, hub.forwarder_subnets)
         hub_ranges = list(hub.hub_ranges)
         group = aws.ec2.SecurityGroup(
-            "dns-outbound-sg", vpc_id=vpc_id,
+            f"{name}-outbound-sg", vpc_id=vpc_id,
             description="Route 53 outbound endpoint: DNS to the GCP hub only; nothing inbound",
             ingress=[],
             egress=[aws.ec2.SecurityGroupEgressArgs(protocol=p, from_port=53, to_port=53,
@@ -145,7 +148,7 @@ class PrivateDns(pulumi.ComponentResource):
                     for p in ("udp", "tcp")],
             tags={"Name": "dns-outbound"}, opts=child)
         endpoint = aws.route53.ResolverEndpoint(
-            "dns-outbound", name="multicloud-vpn-to-gcp", direction="OUTBOUND",
+            f"{name}-outbound-endpoint", name="multicloud-vpn-to-gcp", direction="OUTBOUND",
             security_group_ids=[group.id], protocols=["Do53"],
             ip_addresses=[aws.route53.ResolverEndpointIpAddressArgs(subnet_id=s)
                           for s in subnet_ids[:2]],
@@ -154,12 +157,13 @@ class PrivateDns(pulumi.ComponentResource):
             lambda ips: [aws.route53.ResolverRuleTargetIpArgs(ip=ip, port=53) for ip in ips])
         for domain in settings.gcp_domains:
             rule = aws.route53.ResolverRule(
-                f"forward-{domain}", name=bounded(f"to-gcp-{domain.rstrip('.')}", RESOLVER_RULE_NAME_LIMIT),
+                f"{name}-rule-{domain.rstrip('.')}",
+                name=bounded(f"to-gcp-{domain.rstrip('.')}", RESOLVER_RULE_NAME_LIMIT),
                 domain_name=domain.rstrip("."),
                 rule_type="FORWARD", resolver_endpoint_id=endpoint.id, target_ips=targets,
                 opts=child)
             aws.route53.ResolverRuleAssociation(
-                f"forward-{domain}", resolver_rule_id=rule.id, vpc_id=vpc_id, opts=child)
+                f"{name}-rule-{domain.rstrip('.')}", resolver_rule_id=rule.id, vpc_id=vpc_id, opts=child)
 
 
 def _visible_to(links) -> gcp.dns.ManagedZonePrivateVisibilityConfigArgs:

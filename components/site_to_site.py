@@ -49,7 +49,7 @@ class SiteToSiteVpn(pulumi.ComponentResource):
             aws_asn: pulumi.Input[int] = adopted.amazon_side_asn
         else:
             tgw = aws.ec2transitgateway.TransitGateway(
-                "tgw",
+                f"{name}-tgw",
                 description="AWS side of the HA VPN to GCP",
                 amazon_side_asn=settings.aws_asn,
                 vpn_ecmp_support="enable",
@@ -62,13 +62,13 @@ class SiteToSiteVpn(pulumi.ComponentResource):
             self.transit_gateway_id = tgw.id
             aws_asn = settings.aws_asn
         route_table = aws.ec2transitgateway.RouteTable(
-            "tgw-routes", transit_gateway_id=self.transit_gateway_id,
+            f"{name}-tgw-routes", transit_gateway_id=self.transit_gateway_id,
             tags={"Name": "multicloud-vpn"}, opts=child)
         self.route_table_id = route_table.id
 
         # --- GCP: Cloud Router and HA VPN gateway ----------------------------------------------
         router = gcp.compute.Router(
-            "cloud-router",
+            f"{name}-cloud-router",
             network=network_id,
             region=region,
             description="BGP with the AWS Transit Gateway",
@@ -82,16 +82,16 @@ class SiteToSiteVpn(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        ha_vpn = gcp.compute.HaVpnGateway("ha-vpn", network=network_id, region=region, opts=child)
+        ha_vpn = gcp.compute.HaVpnGateway(f"{name}-ha-vpn", network=network_id, region=region, opts=child)
 
         # --- Pre-shared keys: one per AWS tunnel (idle ones too, so growth changes nothing) ----
-        keys = {t.key: _pre_shared_key(f"psk-{t.key}", self) for t in layout.aws_tunnels}
+        keys = {t.key: _pre_shared_key(f"{name}-psk-{t.key}", self) for t in layout.aws_tunnels}
 
         # --- AWS: one customer gateway and one VPN connection per HA VPN interface ------------
         connections: list[aws.ec2.VpnConnection] = []
         for c in range(layout.connections):
             cgw = aws.ec2.CustomerGateway(
-                f"cgw-c{c}",
+                f"{name}-cgw-c{c}",
                 **customer_gateway_asn(settings.gcp_asn),
                 ip_address=ha_vpn.vpn_interfaces.apply(lambda ifs, c=c: _interface_ip(ifs, c)),
                 type="ipsec.1",
@@ -105,7 +105,7 @@ class SiteToSiteVpn(pulumi.ComponentResource):
                 tunnel_args[f"tunnel{t.number}_preshared_key"] = keys[t.key]
                 tunnel_args[f"tunnel{t.number}_dpd_timeout_action"] = "restart"
             vpn = aws.ec2.VpnConnection(
-                f"vpn-c{c}",
+                f"{name}-vpn-c{c}",
                 customer_gateway_id=cgw.id,
                 transit_gateway_id=self.transit_gateway_id,
                 type="ipsec.1",
@@ -114,12 +114,12 @@ class SiteToSiteVpn(pulumi.ComponentResource):
                 **tunnel_args,
                 opts=child,
             )
-            join_route_table(f"c{c}", vpn.transit_gateway_attachment_id, route_table.id, self)
+            join_route_table(f"{name}-vpn-c{c}", vpn.transit_gateway_attachment_id, route_table.id, self)
             connections.append(vpn)
 
         # --- GCP: the AWS side as one external gateway, then a tunnel + BGP session each -------
         external = gcp.compute.ExternalVpnGateway(
-            "aws-peer",
+            f"{name}-aws-peer",
             redundancy_type=layout.redundancy_type,
             description="AWS Site-to-Site VPN tunnel endpoints",
             interfaces=[
@@ -135,7 +135,7 @@ class SiteToSiteVpn(pulumi.ComponentResource):
         for t in layout.tunnels:
             vpn = connections[t.connection]
             tunnel = gcp.compute.VPNTunnel(
-                f"tunnel-{t.key}",
+                f"{name}-tunnel-{t.key}",
                 region=region,
                 vpn_gateway=ha_vpn.id,
                 vpn_gateway_interface=t.ha_interface,
@@ -151,22 +151,23 @@ class SiteToSiteVpn(pulumi.ComponentResource):
                 description=f"AWS connection {t.connection} tunnel {t.number}",
                 opts=replace_first,
             )
-            gcp_inside = _aws_output(vpn, t, "cgw_inside_address")
+            # The plan knows both inside addresses, so a first preview already shows them.
+            gcp_inside = t.gcp_inside_address
             interface = gcp.compute.RouterInterface(
-                f"bgp-if-{t.key}",
+                f"{name}-bgp-if-{t.key}",
                 router=router.name,
                 region=region,
-                ip_range=gcp_inside.apply(lambda a: f"{a}/30"),
+                ip_range=f"{gcp_inside}/30",
                 vpn_tunnel=tunnel.name,
                 opts=replace_first,
             )
             gcp.compute.RouterPeer(
-                f"bgp-peer-{t.key}",
+                f"{name}-bgp-peer-{t.key}",
                 router=router.name,
                 region=region,
                 interface=interface.name,
                 ip_address=gcp_inside,
-                peer_ip_address=_aws_output(vpn, t, "vgw_inside_address"),
+                peer_ip_address=t.aws_inside_address,
                 peer_asn=aws_asn,
                 # Equal priorities on every session let both clouds spread traffic (ECMP).
                 advertised_route_priority=settings.advertised_route_priority,
@@ -211,7 +212,7 @@ def _interface_ip(interfaces, index: int) -> str:
     for interface in interfaces or []:
         iface_id = interface.get("id") if isinstance(interface, dict) else interface.id
         if iface_id == index:
-            return interface.get("ip_address") if isinstance(interface, dict) else interface.ip_address
+            return str(interface.get("ip_address") if isinstance(interface, dict) else interface.ip_address)
     raise ValueError(f"HA VPN gateway has no interface {index}")
 
 

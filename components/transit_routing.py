@@ -12,12 +12,12 @@ import pulumi
 import pulumi_aws as aws
 
 
-def join_route_table(suffix: str, attachment_id: pulumi.Input[str], route_table_id: pulumi.Input[str],
+def join_route_table(prefix: str, attachment_id: pulumi.Input[str], route_table_id: pulumi.Input[str],
                      parent: pulumi.Resource) -> None:
     opts = pulumi.ResourceOptions(parent=parent)
     aws.ec2transitgateway.RouteTableAssociation(
-        f"tgw-assoc-{suffix}", transit_gateway_attachment_id=attachment_id,
+        f"{prefix}-association", transit_gateway_attachment_id=attachment_id,
         transit_gateway_route_table_id=route_table_id, replace_existing_association=True, opts=opts)
     aws.ec2transitgateway.RouteTablePropagation(
-        f"tgw-prop-{suffix}", transit_gateway_attachment_id=attachment_id,
+        f"{prefix}-propagation", transit_gateway_attachment_id=attachment_id,
         transit_gateway_route_table_id=route_table_id, opts=opts)

@@ -132,7 +132,10 @@ def _is_private_range(address: str, private: Sequence[str]) -> bool:
         net = ipaddress.ip_network(address, strict=False)
     except ValueError:
         return False  # a DNS name: a public, allowlisted destination
-    return any(net.version == p.version and net.subnet_of(p) for p in map(ipaddress.ip_network, private))
+    for p in map(ipaddress.ip_network, private):
+        if isinstance(net, ipaddress.IPv4Network) and isinstance(p, ipaddress.IPv4Network) and net.subnet_of(p):
+            return True
+    return False
 
 
 class TwingateConnectors(pulumi.ComponentResource):
@@ -148,8 +151,8 @@ class TwingateConnectors(pulumi.ComponentResource):
 
         # --- Twingate side ----------------------------------------------------------------------
         self.remote_network = twingate.TwingateRemoteNetwork(
-            "remote-network", name=settings.remote_network_name, location="AWS", opts=child)
-        groups = {g: twingate.TwingateGroup(f"group-{g}", name=g, opts=child) for g in settings.groups}
+            f"{name}-remote-network", name=settings.remote_network_name, location="AWS", opts=child)
+        groups = {g: twingate.TwingateGroup(f"{name}-group-{g}", name=g, opts=child) for g in settings.groups}
         internal = [vpc_cidr, *private_ranges]
         public_ports: set[str] = set()
         for r in settings.resources:
@@ -157,7 +160,7 @@ class TwingateConnectors(pulumi.ComponentResource):
             if not private:
                 public_ports.update(r.ports)
             twingate.TwingateResource(
-                f"resource-{r.name}", name=r.name, address=r.address,
+                f"{name}-resource-{r.name}", name=r.name, address=r.address,
                 remote_network_id=self.remote_network.id,
                 access_groups=[twingate.TwingateResourceAccessGroupArgs(group_id=groups[g].id)
                                for g in r.groups],
@@ -172,7 +175,7 @@ class TwingateConnectors(pulumi.ComponentResource):
         if settings.include_private_ranges:
             for cidr in internal:
                 twingate.TwingateResource(
-                    f"range-{cidr.replace('/', '-')}", name=f"{stack} {cidr}", address=cidr,
+                    f"{name}-range-{cidr.replace('/', '-')}", name=f"{stack} {cidr}", address=cidr,
                     remote_network_id=self.remote_network.id,
                     access_groups=[twingate.TwingateResourceAccessGroupArgs(group_id=g.id)
                                    for g in groups.values()],
@@ -194,42 +197,42 @@ class TwingateConnectors(pulumi.ComponentResource):
                 protocol="tcp", from_port=int(low), to_port=int(high or low),
                 cidr_blocks=["0.0.0.0/0"], description=f"allowlisted destinations tcp/{ports}"))
         security_group = aws.ec2.SecurityGroup(
-            "connector-sg", vpc_id=vpc_id, description="Twingate connectors: nothing inbound",
+            f"{name}-connector-sg", vpc_id=vpc_id, description="Twingate connectors: nothing inbound",
             ingress=[], egress=egress, tags={"Name": "twingate-connectors"}, opts=child)
 
         self.groups = []
         for i in range(CONNECTORS):
             connector = twingate.TwingateConnector(
-                f"connector-{i}", remote_network_id=self.remote_network.id,
+                f"{name}-connector-{i}", remote_network_id=self.remote_network.id,
                 name=f"{stack}-connector-{i}", status_updates_enabled=True, opts=child)
-            tokens = twingate.TwingateConnectorTokens(f"connector-{i}-tokens",
+            tokens = twingate.TwingateConnectorTokens(f"{name}-connector-{i}-tokens",
                                                       connector_id=connector.id, opts=child)
             prefix = f"/multicloud-vpn/{stack}/twingate/connector-{i}"
             parameters = [
-                aws.ssm.Parameter(f"connector-{i}-{kind}", name=f"{prefix}/{kind}", type="SecureString",
+                aws.ssm.Parameter(f"{name}-connector-{i}-{kind}", name=f"{prefix}/{kind}", type="SecureString",
                                   value=pulumi.Output.secret(value),
                                   description=f"Twingate connector {i} {kind}", opts=child)
                 for kind, value in (("access-token", tokens.access_token),
                                     ("refresh-token", tokens.refresh_token))
             ]
             role = aws.iam.Role(
-                f"connector-{i}-role",
+                f"{name}-connector-{i}-role",
                 assume_role_policy=pulumi.Output.json_dumps({
                     "Version": "2012-10-17",
                     "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                    "Principal": {"Service": "ec2.amazonaws.com"}}]}),
                 description=f"Twingate connector {i}: reads its own tokens", opts=child)
             aws.iam.RolePolicy(
-                f"connector-{i}-tokens", role=role.id,
+                f"{name}-connector-{i}-tokens", role=role.id,
                 policy=pulumi.Output.json_dumps({
                     "Version": "2012-10-17",
                     "Statement": [{"Effect": "Allow", "Action": "ssm:GetParameter",
                                    "Resource": [p.arn for p in parameters]}]}),
                 opts=child)
-            profile = aws.iam.InstanceProfile(f"connector-{i}-profile", role=role.name, opts=child)
+            profile = aws.iam.InstanceProfile(f"{name}-connector-{i}-profile", role=role.name, opts=child)
             script = boot_script(region, network, f"{prefix}/access-token", f"{prefix}/refresh-token")
             template = aws.ec2.LaunchTemplate(
-                f"connector-{i}",
+                f"{name}-connector-{i}",
                 image_id=settings.ami,
                 instance_type=settings.instance_type,
                 iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=profile.arn),
@@ -241,7 +244,7 @@ class TwingateConnectors(pulumi.ComponentResource):
                     resource_type="instance", tags={"Name": f"twingate-connector-{i}"})],
                 opts=child)
             group = aws.autoscaling.Group(
-                f"connector-{i}",
+                f"{name}-connector-{i}",
                 min_size=1, max_size=1, desired_capacity=1,
                 vpc_zone_identifiers=[private_subnet_ids[i % len(private_subnet_ids)]],
                 launch_template=aws.autoscaling.GroupLaunchTemplateArgs(

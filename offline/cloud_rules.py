@@ -6,6 +6,7 @@ offline plan and the tests the way it would fail `pulumi up`, with GCP's own wor
 
 from __future__ import annotations
 
+import json
 import re
 
 # Compute Engine and Cloud DNS resources named by RFC 1035 labels (1-63 characters).
@@ -42,3 +43,10 @@ def check_gcp_resource(type_: str, state: dict) -> None:
             raise CloudError(f"googleapi: Error 400: Invalid value for field 'resource.labels': "
                              f"label {key}={value!r}: values may contain only lower-case letters, "
                              "digits, '_' and '-', at most 63 characters ({type_})")
+
+
+def check_provider(type_: str, state: dict) -> None:
+    """Provider inputs arrive JSON-encoded; GCP's default labels land on every labelled resource."""
+    if type_ == "pulumi:providers:gcp" and state.get("defaultLabels"):
+        labels = state["defaultLabels"]
+        check_gcp_resource(type_, {"labels": json.loads(labels) if isinstance(labels, str) else labels})

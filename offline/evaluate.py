@@ -30,7 +30,7 @@ from pulumi.runtime.settings import ROOT
 from pulumi.runtime.stack import run_in_stack
 
 from offline.cli_config import load_project, merge_stack_config
-from offline.cloud_rules import check_gcp_resource
+from offline.cloud_rules import check_gcp_resource, check_provider
 
 ROOT_DIR = Path(__file__).resolve().parent.parent
 PROJECT = "multicloud-vpn"
@@ -137,8 +137,11 @@ class CloudMocks(pulumi.runtime.Mocks):
     """Answers like the AWS, GCP and random providers would on create."""
 
     def __init__(self, *, stack: str, psk_leading_zero: bool = False,
-                 adopted_tgw: dict | None = None, forwarder_lookups_before_ready: int = 0):
+                 adopted_tgw: dict | None = None, forwarder_lookups_before_ready: int = 0,
+                 availability_zones: tuple[str, ...] = ("ap-northeast-1a", "ap-northeast-1c",
+                                                        "ap-northeast-1d")):
         self.stack = stack
+        self.availability_zones = list(availability_zones)
         # Cloud DNS allocates inbound forwarders shortly after the policy: empty lookups first.
         self.forwarder_lookups_before_ready = forwarder_lookups_before_ready
         self.forwarder_lookups: dict[str, int] = {}
@@ -154,6 +157,7 @@ class CloudMocks(pulumi.runtime.Mocks):
         t, name, state = args.typ, args.name, dict(args.inputs)
         rid = f"{name}-id"
         if t.startswith("pulumi:providers:"):
+            check_provider(t, state)
             return rid, state
         if t.startswith("gcp:"):
             state.setdefault("name", f"{name}-{_digest(self.stack, name).hex()[:7]}")
@@ -262,8 +266,8 @@ class CloudMocks(pulumi.runtime.Mocks):
     def call(self, args: pulumi_mocks.MockCallArgs):
         self.calls.append((args.token, dict(args.args)))
         if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            names = ["ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"]
-            return {"names": names, "zoneIds": ["apne1-az4", "apne1-az1", "apne1-az2"],
+            names = self.availability_zones
+            return {"names": names, "zoneIds": [f"apne1-az{i + 1}" for i in range(len(names))],
                     "id": "ap-northeast-1"}, []
         if args.token == "gcp:compute/getAddresses:getAddresses":
             # Cloud DNS inbound forwarders: one DNS_RESOLVER address in each matching subnet.
@@ -284,6 +288,21 @@ class CloudMocks(pulumi.runtime.Mocks):
         return {}, []
 
 
+class PreviewMocks(CloudMocks):
+    """A first preview: nothing exists, so providers echo their inputs and ids are empty
+    ("TFBridge sends the empty string as an ID when doing a preview")."""
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs):
+        state = dict(args.inputs)
+        if args.typ.startswith("pulumi:providers:"):
+            check_provider(args.typ, state)
+            return f"{args.name}-id", state
+        if args.typ.startswith("gcp:"):  # autonames are computed at check time, before create
+            state.setdefault("name", f"{args.name}-{_digest(self.stack, args.name).hex()[:7]}")
+            check_gcp_resource(args.typ, state)
+        return "", state
+
+
 # ------------------------------------------------------------------------------------- recording
 @dataclass
 class Resource:
@@ -302,6 +321,10 @@ class Resource:
         return reveal(self.inputs.get(key, default))
 
 
+class DuplicateUrnError(Exception):
+    """The engine's error (pkg/resource/deploy/step_generator.go) for a second resource with one URN."""
+
+
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: CloudMocks):
         super().__init__(mocks)
@@ -309,6 +332,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.stack_outputs: dict = {}
 
     def RegisterResource(self, request):
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if urn in self.resources:  # the engine refuses it; the stock mock would overwrite
+            raise DuplicateUrnError(f"Duplicate resource URN '{urn}'; try giving it a unique name")
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
             return response
@@ -373,21 +399,23 @@ class Deployment:
 
 
 def run_program(config: dict[str, Any], *, stack: str = "test", project_dir: Path = ROOT_DIR,
-                **mock_options) -> Deployment:
+                preview: bool = False, **mock_options) -> Deployment:
     """Evaluate `<project_dir>/__main__.py` with `config` (stack-file keys and YAML values).
 
     First, as `pulumi up` does, Pulumi.yaml is checked and its config defaults merged in; a
     missing or mistyped key raises CliConfigError with the CLI's message and nothing runs.
+    With `preview`, it runs as a first `pulumi preview` does: providers return only the inputs
+    they were given (and GCP autonames) with an empty id, so every computed output is unknown.
     """
     config = merge_stack_config(load_project(Path(project_dir) / "Pulumi.yaml"), stack, config)
     _use_project(project_dir)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        mocks = CloudMocks(stack=stack, **mock_options)
+        mocks = (PreviewMocks if preview else CloudMocks)(stack=stack, **mock_options)
         monitor = RecordingMonitor(mocks)
-        pulumi.runtime.reset_options(project=PROJECT, stack=stack, preview=False)
-        pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+        pulumi.runtime.reset_options(project=PROJECT, stack=stack, preview=preview)
+        pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
         pulumi.runtime.set_all_config(to_pulumi_config(config))
         ROOT.set(None)  # let run_in_stack create the stack resource, as `pulumi up` does
         program = str(project_dir / "__main__.py")

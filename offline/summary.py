@@ -56,9 +56,7 @@ def topology(d: Deployment) -> dict[str, Any]:
         "clientVpnAssociations": d.count("aws:ec2clientvpn/networkAssociation:NetworkAssociation"),
         "clientVpnFullTunnel": bool(client_vpn) and not client_vpn[0].get("splitTunnel"),
         "twingateConnectors": d.count("twingate:index/twingateConnector:TwingateConnector"),
-        "spokes": sorted(r.name[len("hub-to-"):] for r in
-                         d.of_type("gcp:compute/networkPeering:NetworkPeering")
-                         if r.name.startswith("hub-to-")),
+        "spokes": sorted(reveal(d.outputs.get("gcpSpokes")) or {}),
         "dns": {"gcpToAws": "INBOUND" in endpoints, "awsToGcp": "OUTBOUND" in endpoints},
     }
 

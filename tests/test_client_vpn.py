@@ -28,7 +28,7 @@ def stack(request):
 
 
 def private_subnet_ids(d):
-    return {s.id for s in d.of_type(AWS_SUBNET) if s.name.startswith("private")}
+    return {s.id for s in d.of_type(AWS_SUBNET) if s.name.startswith("aws-network-private")}
 
 
 def test_counts_per_stack(stack):
@@ -55,20 +55,20 @@ def test_full_tunnel_sends_everything_to_the_nat(stack):
     # the associated subnets' own default route is the NAT gateway (whose EIP is the egress IP)
     for route in d.of_type(AWS_ROUTE):
         table_subnet = route.name.removesuffix("-default")
-        if route.name.startswith("private-") and route.name.endswith("-default"):
+        if route.name.startswith("aws-network-private-") and route.name.endswith("-default"):
             assert route.get("natGatewayId").startswith("nat-"), table_subnet
 
 
 def test_federated_auth_uses_the_saml_provider(stack):
     name, d = stack
     endpoint = d.of_type(ENDPOINT)[0]
-    saml = d.named(SAML, "saml")
+    saml = d.named(SAML, "client-vpn-saml")
     assert "IDPSSODescriptor" in saml.get("samlMetadataDocument")
     auth = endpoint.get("authenticationOptions")
     assert len(auth) == 1 and auth[0]["type"] == "federated-authentication"
     assert auth[0]["samlProviderArn"] == saml.state["arn"]
     if name == "prod":
-        portal = d.named(SAML, "saml-self-service")
+        portal = d.named(SAML, "client-vpn-saml-self-service")
         assert auth[0]["selfServiceSamlProviderArn"] == portal.state["arn"]
         assert endpoint.get("selfServicePortal") == "enabled"
         assert d.output("selfServicePortalUrl").startswith("https://self-service.clientvpn")
@@ -102,7 +102,7 @@ def test_connection_logs_go_to_cloudwatch_with_retention(stack):
 
 def test_security_group_admits_nothing_inbound(stack):
     _, d = stack
-    sg = d.named(SG, "endpoint-sg")
+    sg = d.named(SG, "client-vpn-endpoint-sg")
     assert sg.get("ingress") in ([], None)
     assert not d.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
     assert d.of_type(ENDPOINT)[0].get("securityGroupIds") == [sg.id]

@@ -36,11 +36,11 @@ def d(request):
 
 
 def hub(d):
-    return next(n for n in d.of_type(GCP_NET) if n.name == "hub")
+    return next(n for n in d.of_type(GCP_NET) if n.name == "gcp-hub-network")
 
 
 def spoke_nets(d):
-    return [n for n in d.of_type(GCP_NET) if n.name.startswith("spoke-")]
+    return [n for n in d.of_type(GCP_NET) if n.name.startswith("gcp-hub-spoke-network-")]
 
 
 def test_hub_routes_globally_and_owns_the_vpn(d):
@@ -55,8 +55,8 @@ def test_peering_pairs_and_their_route_flags(d):
     hub_link = hub(d).state["selfLink"]
     for net in nets:
         name = net.state["name"]
-        out = d.named(PEERING, f"hub-to-{name}")
-        back = d.named(PEERING, f"{name}-to-hub")
+        out = d.named(PEERING, f"gcp-hub-peering-hub-side-{name}")
+        back = d.named(PEERING, f"gcp-hub-peering-spoke-side-{name}")
         assert (out.get("network"), out.get("peerNetwork")) == (hub_link, net.state["selfLink"])
         assert (back.get("network"), back.get("peerNetwork")) == (net.state["selfLink"], hub_link)
         assert out.get("exportCustomRoutes") is True and out.get("importCustomRoutes") is False
@@ -74,12 +74,12 @@ def test_cloud_router_advertises_spokes_and_the_dns_source(d):
     assert bgp["advertisedGroups"] == ["ALL_SUBNETS"]
     ranges = [r["range"] for r in bgp.get("advertisedIpRanges", [])]
     spoke_ranges = [s.get("ipCidrRange") for s in d.of_type("gcp:compute/subnetwork:Subnetwork")
-                    if s.name.startswith("spoke-")]
+                    if s.name.startswith("gcp-hub-spoke-subnet-")]
     assert sorted(ranges) == sorted([*spoke_ranges, DNS_SOURCE])
 
 
 def test_inbound_endpoint_has_two_addresses_in_two_zones(d):
-    endpoint = d.named(ENDPOINT, "dns-inbound")
+    endpoint = d.named(ENDPOINT, "private-dns-inbound-endpoint")
     assert endpoint.get("direction") == "INBOUND"
     subnets = {s.id: s for s in d.of_type(AWS_SUBNET)}
     addresses = endpoint.get("ipAddresses")
@@ -92,17 +92,17 @@ def test_inbound_endpoint_has_two_addresses_in_two_zones(d):
 
 
 def test_inbound_security_group_admits_only_cloud_dns_on_port_53(d):
-    group = d.named(SG, "dns-inbound-sg")
+    group = d.named(SG, "private-dns-inbound-sg")
     rules = group.get("ingress")
     assert {r["protocol"] for r in rules} == {"tcp", "udp"}
     for r in rules:
         assert r["cidrBlocks"] == [DNS_SOURCE] and r["fromPort"] == r["toPort"] == 53
         assert not r.get("ipv6CidrBlocks") and not r.get("securityGroups")
-    assert d.named(ENDPOINT, "dns-inbound").get("securityGroupIds") == [group.id]
+    assert d.named(ENDPOINT, "private-dns-inbound-endpoint").get("securityGroupIds") == [group.id]
 
 
 def test_dns_source_routes_back_over_the_vpn_from_the_endpoint_subnets(d):
-    tables = {t.id for t in d.of_type(AWS_ROUTE_TABLE) if t.name.startswith("private")}
+    tables = {t.id for t in d.of_type(AWS_ROUTE_TABLE) if t.name.startswith("aws-network-private")}
     back = {r.get("routeTableId") for r in d.of_type(AWS_ROUTE)
             if r.get("destinationCidrBlock") == DNS_SOURCE and r.get("transitGatewayId")}
     assert back == tables
@@ -131,7 +131,7 @@ def test_forwarding_zones_in_the_hub_and_peering_zones_in_every_spoke(d):
 def test_private_zones_are_created_and_visible_everywhere(d):
     r53 = d.of_type(R53_ZONE)
     assert len(r53) == 1 and r53[0].get("vpcs")[0]["vpcId"] == d.output("vpcId")
-    gcp_zone = next(z for z in d.of_type(ZONE) if z.name.startswith("gcp-zone-"))
+    gcp_zone = next(z for z in d.of_type(ZONE) if z.name.startswith("private-dns-private-zone-"))
     visible = {n["networkUrl"] for n in gcp_zone.get("privateVisibilityConfig")["networks"]}
     assert visible == {hub(d).state["selfLink"], *(n.state["selfLink"] for n in spoke_nets(d))}
 
@@ -141,11 +141,11 @@ def test_prod_resolves_aws_to_gcp():
     policy = d.of_type(POLICY)[0]
     assert policy.get("enableInboundForwarding") is True
     assert policy.get("networks") == [{"networkUrl": hub(d).id}]
-    outbound = d.named(ENDPOINT, "dns-outbound")
+    outbound = d.named(ENDPOINT, "private-dns-outbound-endpoint")
     assert outbound.get("direction") == "OUTBOUND" and len(outbound.get("ipAddresses")) == 2
     forwarders = d.output("gcpDnsForwarderIps")
     hub_ranges = [ipaddress.IPv4Network(s.get("ipCidrRange"))
-                  for s in d.of_type("gcp:compute/subnetwork:Subnetwork") if s.name.startswith("hub-")]
+                  for s in d.of_type("gcp:compute/subnetwork:Subnetwork") if s.name.startswith("gcp-hub-subnet-")]
     assert len(forwarders) == 1  # one inbound forwarder in the hub subnet of the VPN region
     assert all(any(ipaddress.IPv4Address(ip) in r for r in hub_ranges) for ip in forwarders)
     rule = d.of_type(RULE)[0]
@@ -154,7 +154,7 @@ def test_prod_resolves_aws_to_gcp():
     assert sorted(t["ip"] for t in rule.get("targetIps")) == sorted(forwarders)
     assoc = d.of_type(RULE_ASSOC)[0]
     assert assoc.get("resolverRuleId") == rule.id and assoc.get("vpcId") == d.output("vpcId")
-    group = d.named(SG, "dns-outbound-sg")
+    group = d.named(SG, "private-dns-outbound-sg")
     assert group.get("ingress") in ([], None)
     assert {c for r in group.get("egress") for c in r["cidrBlocks"]} == {str(r) for r in hub_ranges}
 
@@ -162,7 +162,7 @@ def test_prod_resolves_aws_to_gcp():
 def test_dev_keeps_only_gcp_to_aws():
     d = deploy("dev")
     assert not d.of_type(POLICY) and not d.of_type(RULE) and not d.of_type(RULE_ASSOC)
-    assert [e.name for e in d.of_type(ENDPOINT)] == ["dns-inbound"]
+    assert [e.name for e in d.of_type(ENDPOINT)] == ["private-dns-inbound-endpoint"]
     assert "gcpDnsForwarderIps" not in d.outputs
 
 

@@ -48,7 +48,7 @@ def test_a_two_byte_gcp_asn_stays_in_bgp_asn():
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_every_created_network_admits_the_aws_side_only(stack):
     d = deploy(stack)
-    vpc_cidr = d.named("aws:ec2/vpc:Vpc", "vpc").get("cidrBlock")
+    vpc_cidr = d.named("aws:ec2/vpc:Vpc", "aws-network-vpc").get("cidrBlock")
     rules = {r.get("network"): r for r in d.of_type(FIREWALL)}
     assert set(rules) == {n.id for n in d.of_type(NETWORK)}
     for rule in rules.values():
@@ -87,16 +87,16 @@ def test_bad_firewall_settings_name_the_key(firewall, key, fragment):
 # ---------------------------------------------------------------- peering and route operations
 def test_each_peering_waits_for_both_networks_subnets_and_the_previous_peering():
     d = deploy("prod")
-    hub_subnets = {s.urn for s in d.of_type(SUBNET) if s.name.startswith("hub-")}
+    hub_subnets = {s.urn for s in d.of_type(SUBNET) if s.name.startswith("gcp-hub-subnet-")}
     previous = None
     for spoke in ("spoke-prod-apps", "spoke-prod-data"):
-        out = d.named(PEERING, f"hub-to-{spoke}")
+        out = d.named(PEERING, f"gcp-hub-peering-hub-side-{spoke}")
         deps = set(out.options["dependencies"])
         assert hub_subnets <= deps
-        assert d.named(SUBNET, f"spoke-{spoke}").urn in deps
+        assert d.named(SUBNET, f"gcp-hub-spoke-subnet-{spoke}").urn in deps
         if previous:
             assert previous in deps
-        back = d.named(PEERING, f"{spoke}-to-hub")
+        back = d.named(PEERING, f"gcp-hub-peering-spoke-side-{spoke}")
         assert out.urn in back.options["dependencies"]
         previous = back.urn
 
@@ -140,7 +140,7 @@ def test_forwarders_that_never_appear_stop_the_run_with_a_way_out(monkeypatch):
 
 def test_route53_rules_target_the_forwarders_in_the_vpn_region():
     d = deploy("prod")
-    tokyo = d.named(SUBNET, "hub-hub-prod-tokyo")
+    tokyo = d.named(SUBNET, "gcp-hub-subnet-hub-prod-tokyo")
     lookups = _lookups(d)
     assert [a["region"] for a in lookups] == ["asia-northeast1"]
     assert tokyo.state["selfLink"] in lookups[0]["filter"]
@@ -155,7 +155,7 @@ def test_fixed_resolver_addresses_are_reserved_before_anything_uses_the_subnets(
     d = deploy(stack)
     reservations = d.of_type(RESERVATION)
     assert len(reservations) == 2
-    inbound = d.named(RESOLVER, "dns-inbound")
+    inbound = d.named(RESOLVER, "private-dns-inbound-endpoint")
     reserved = [ipaddress.IPv4Network(r.get("cidrBlock")) for r in reservations]
     assert all(r.get("reservationType") == "explicit" for r in reservations)
     for address in inbound.get("ipAddresses"):

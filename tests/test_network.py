@@ -34,7 +34,7 @@ def case(request):
 
 
 def subnets(d, public):
-    return [s for s in d.of_type(AWS_SUBNET) if s.name.startswith("public" if public else "private")]
+    return [s for s in d.of_type(AWS_SUBNET) if s.name.startswith(f"aws-network-{'public' if public else 'private'}")]
 
 
 def test_subnets_span_zones_and_private_ones_at_least_two(case):
@@ -54,8 +54,8 @@ def test_private_subnets_leave_through_nat_and_public_through_igw(case):
     nat_ids = {n.id for n in d.of_type(NAT)}
     assert len(nat_ids) == nats
     defaults = {r.name: r for r in d.of_type(AWS_ROUTE) if r.get("destinationCidrBlock") == "0.0.0.0/0"}
-    assert defaults["public-default"].get("gatewayId").startswith("igw-")
-    private_defaults = [r for n, r in defaults.items() if n.startswith("private-")]
+    assert defaults["aws-network-public-default"].get("gatewayId").startswith("igw-")
+    private_defaults = [r for n, r in defaults.items() if n.startswith("aws-network-private-")]
     assert len(private_defaults) == len(subnets(d, False))
     assert {r.get("natGatewayId") for r in private_defaults} == nat_ids
     for nat in d.of_type(NAT):
@@ -77,20 +77,21 @@ def test_elastic_ips_are_protected_retained_and_exported(case):
 
 def test_vpc_is_attached_to_the_transit_gateway_and_routes_gcp_there(case):
     d, _, _, _ = case
-    attachment = d.named(TGW_VPC_ATTACHMENT, "tgw-attachment")
+    attachment = d.named(TGW_VPC_ATTACHMENT, "aws-network-tgw-attachment")
     private_ids = {s.id for s in subnets(d, False)}
     assert set(attachment.get("subnetIds")) == private_ids
     assert attachment.get("transitGatewayId") == d.output("transitGatewayId")
     assert attachment.get("transitGatewayDefaultRouteTableAssociation") is False
     table = d.of_type(TGW_RT)[0].id
     for kind in (TGW_ASSOC, TGW_PROP):  # propagation is what makes AWS advertise the VPC to GCP
-        row = d.named(kind, "tgw-assoc-vpc" if kind == TGW_ASSOC else "tgw-prop-vpc")
+        suffix = "association" if kind == TGW_ASSOC else "propagation"
+        row = d.named(kind, f"aws-network-tgw-attachment-{suffix}")
         assert row.get("transitGatewayAttachmentId") == attachment.id
         assert row.get("transitGatewayRouteTableId") == table
     # every GCP range (hub subnets and spokes) and Cloud DNS's forwarding source go to the TGW
     gcp = {s.get("ipCidrRange") for s in d.of_type("gcp:compute/subnetwork:Subnetwork")}
     gcp.add("35.199.192.0/19")
-    private_tables = {t.id for t in d.of_type(AWS_ROUTE_TABLE) if t.name.startswith("private")}
+    private_tables = {t.id for t in d.of_type(AWS_ROUTE_TABLE) if t.name.startswith("aws-network-private")}
     to_tgw = [r for r in d.of_type(AWS_ROUTE) if r.get("transitGatewayId")]
     assert {(r.get("routeTableId"), r.get("destinationCidrBlock")) for r in to_tgw} == {
         (t, c) for t in private_tables for c in gcp}

@@ -62,11 +62,11 @@ def test_customer_gateway_i_is_ha_interface_i(case):
     assert d.output("haVpnInterfaceIps") == [ha_ips[0], ha_ips[1]]
     gcp_asn = d.of_type(ROUTER)[0].get("bgp")["asn"]
     for i in range(c):
-        cgw = d.named(CGW, f"cgw-c{i}")
+        cgw = d.named(CGW, f"site-to-site-cgw-c{i}")
         assert cgw.get("ipAddress") == ha_ips[i]
         assert cgw.get("bgpAsn") == str(int(gcp_asn))
         assert cgw.get("type") == "ipsec.1"
-        vpn = d.named(VPN, f"vpn-c{i}")
+        vpn = d.named(VPN, f"site-to-site-vpn-c{i}")
         assert vpn.get("customerGatewayId") == cgw.id
         assert vpn.get("staticRoutesOnly") is False
         assert vpn.get("transitGatewayId") == d.output("transitGatewayId")
@@ -78,11 +78,11 @@ def test_external_interfaces_and_tunnels_follow_the_wiring(case):
     interfaces = {i["id"]: i["ipAddress"] for i in ext.get("interfaces")}
     assert sorted(interfaces) == list(range(c * t))
     for conn in range(c):
-        vpn = d.named(VPN, f"vpn-c{conn}")
+        vpn = d.named(VPN, f"site-to-site-vpn-c{conn}")
         for n in range(1, t + 1):
             ext_id = conn * t + (n - 1)
             assert interfaces[ext_id] == vpn.state[f"tunnel{n}Address"]
-            tunnel = d.named(TUNNEL, f"tunnel-c{conn}-t{n}")
+            tunnel = d.named(TUNNEL, f"site-to-site-tunnel-c{conn}-t{n}")
             assert tunnel.get("vpnGatewayInterface") == conn
             assert tunnel.get("peerExternalGatewayInterface") == ext_id
             assert tunnel.get("ikeVersion") == 2
@@ -92,35 +92,35 @@ def test_inside_addresses_pair_gcp_interfaces_and_peers_with_aws_tunnels(case):
     d, c, t = case
     seen = set()
     for conn in range(c):
-        vpn = d.named(VPN, f"vpn-c{conn}")
+        vpn = d.named(VPN, f"site-to-site-vpn-c{conn}")
         for n in range(1, t + 1):
             cidr = ipaddress.IPv4Network(vpn.get(f"tunnel{n}InsideCidr"))
             seen.add(cidr)
-            iface = d.named(ROUTER_IF, f"bgp-if-c{conn}-t{n}")
-            peer = d.named(PEER, f"bgp-peer-c{conn}-t{n}")
+            iface = d.named(ROUTER_IF, f"site-to-site-bgp-if-c{conn}-t{n}")
+            peer = d.named(PEER, f"site-to-site-bgp-peer-c{conn}-t{n}")
             assert iface.get("ipRange") == f"{vpn.state[f'tunnel{n}CgwInsideAddress']}/30"
             assert ipaddress.IPv4Network(iface.get("ipRange"), strict=False) == cidr
             assert peer.get("peerIpAddress") == vpn.state[f"tunnel{n}VgwInsideAddress"]
             assert peer.get("ipAddress") == vpn.state[f"tunnel{n}CgwInsideAddress"]
             assert ipaddress.IPv4Address(peer.get("peerIpAddress")) in cidr
             assert peer.get("interface") == iface.state["name"]
-            assert iface.get("vpnTunnel") == d.named(TUNNEL, f"tunnel-c{conn}-t{n}").state["name"]
+            assert iface.get("vpnTunnel") == d.named(TUNNEL, f"site-to-site-tunnel-c{conn}-t{n}").state["name"]
     assert len(seen) == c * t  # a unique /30 per BGP session on the one Cloud Router
 
 
 def test_keys_match_on_both_ends_are_valid_and_secret(case):
     d, c, t = case
     for conn in range(c):
-        vpn = d.named(VPN, f"vpn-c{conn}")
+        vpn = d.named(VPN, f"site-to-site-vpn-c{conn}")
         for n in (1, 2):
             raw = vpn.inputs[f"tunnel{n}PresharedKey"]
             assert is_secret(raw)
             assert is_valid_aws_psk(reveal(raw))
             if n <= t:
-                tunnel = d.named(TUNNEL, f"tunnel-c{conn}-t{n}")
+                tunnel = d.named(TUNNEL, f"site-to-site-tunnel-c{conn}-t{n}")
                 assert is_secret(tunnel.inputs["sharedSecret"])
                 assert reveal(tunnel.inputs["sharedSecret"]) == reveal(raw)
-    keys = [reveal(d.named(VPN, f"vpn-c{x}").inputs[f"tunnel{n}PresharedKey"])
+    keys = [reveal(d.named(VPN, f"site-to-site-vpn-c{x}").inputs[f"tunnel{n}PresharedKey"])
             for x in range(c) for n in (1, 2)]
     assert len(set(keys)) == len(keys)
     flat = repr(reveal(d.outputs))
@@ -130,17 +130,17 @@ def test_keys_match_on_both_ends_are_valid_and_secret(case):
 
 def test_a_random_key_starting_with_zero_is_fixed_on_both_ends():
     d = deploy("dev", mock_options={"psk_leading_zero": True})
-    password = d.named(PASSWORD, "psk-c0-t1")
+    password = d.named(PASSWORD, "site-to-site-psk-c0-t1")
     assert reveal(password.state["result"]).startswith("0")
-    key = reveal(d.named(VPN, "vpn-c0").inputs["tunnel1PresharedKey"])
+    key = reveal(d.named(VPN, "site-to-site-vpn-c0").inputs["tunnel1PresharedKey"])
     assert is_valid_aws_psk(key)
-    assert reveal(d.named(TUNNEL, "tunnel-c0-t1").inputs["sharedSecret"]) == key
+    assert reveal(d.named(TUNNEL, "site-to-site-tunnel-c0-t1").inputs["sharedSecret"]) == key
 
 
 def test_ike_pinned_to_one_set_on_both_clouds(case):
     d, c, t = case
     for conn in range(c):
-        vpn = d.named(VPN, f"vpn-c{conn}")
+        vpn = d.named(VPN, f"site-to-site-vpn-c{conn}")
         for n in (1, 2):
             assert vpn.get(f"tunnel{n}IkeVersions") == ["ikev2"]
             assert vpn.get(f"tunnel{n}Phase1EncryptionAlgorithms") == ["AES256"]
@@ -159,8 +159,8 @@ def test_ike_pinned_to_one_set_on_both_clouds(case):
 
 def test_modp2048_profile_switches_both_clouds():
     d = deploy("dev", ikeProfile="aes256-sha256-modp2048")
-    assert d.named(VPN, "vpn-c0").get("tunnel1Phase1DhGroupNumbers") == [14]
-    assert d.named(TUNNEL, "tunnel-c0-t1").get("cipherSuite")["phase1"]["dhs"] == ["Group-14"]
+    assert d.named(VPN, "site-to-site-vpn-c0").get("tunnel1Phase1DhGroupNumbers") == [14]
+    assert d.named(TUNNEL, "site-to-site-tunnel-c0-t1").get("cipherSuite")["phase1"]["dhs"] == ["Group-14"]
 
 
 def test_asns_ecmp_and_equal_priorities(case):
@@ -182,8 +182,8 @@ def test_asns_ecmp_and_equal_priorities(case):
 def test_route_table_association_and_propagation(case):
     d, c, _ = case
     table_id = d.of_type(TGW_RT)[0].id
-    attachments = {d.named(VPN, f"vpn-c{i}").state["transitGatewayAttachmentId"] for i in range(c)}
-    attachments.add(d.named(TGW_VPC_ATTACHMENT, "tgw-attachment").id)  # the VPC's, see test_network
+    attachments = {d.named(VPN, f"site-to-site-vpn-c{i}").state["transitGatewayAttachmentId"] for i in range(c)}
+    attachments.add(d.named(TGW_VPC_ATTACHMENT, "aws-network-tgw-attachment").id)  # the VPC's, see test_network
     for kind in (TGW_ASSOC, TGW_PROP):
         rows = d.of_type(kind)
         assert {r.get("transitGatewayAttachmentId") for r in rows} == attachments
@@ -211,11 +211,11 @@ def test_growing_dev_into_prod_keeps_names():
     dev, prod = deploy("dev"), deploy("dev", connections=2, tunnelsPerConnection=2)
     assert dev.names() <= prod.names()
     added = prod.names() - dev.names()
-    assert (VPN, "vpn-c1") in added and (TUNNEL, "tunnel-c1-t2") in added
+    assert (VPN, "site-to-site-vpn-c1") in added and (TUNNEL, "site-to-site-tunnel-c1-t2") in added
     assert not any(name.endswith("c0-t1") or name.endswith("-c0") for _, name in added)
     # The first AWS connection is untouched: same tunnels, keys and inside addresses.
-    assert reveal(dev.named(VPN, "vpn-c0").inputs) == reveal(prod.named(VPN, "vpn-c0").inputs)
-    assert reveal(dev.named(CGW, "cgw-c0").inputs) == reveal(prod.named(CGW, "cgw-c0").inputs)
+    assert reveal(dev.named(VPN, "site-to-site-vpn-c0").inputs) == reveal(prod.named(VPN, "site-to-site-vpn-c0").inputs)
+    assert reveal(dev.named(CGW, "site-to-site-cgw-c0").inputs) == reveal(prod.named(CGW, "site-to-site-cgw-c0").inputs)
 
 
 def test_outputs_describe_each_tunnel():
@@ -223,7 +223,7 @@ def test_outputs_describe_each_tunnel():
     tunnels = d.output("tunnels")
     assert [t["name"] for t in tunnels] == ["c0-t1", "c0-t2", "c1-t1", "c1-t2"]
     for row in tunnels:
-        vpn = d.named(VPN, f"vpn-c{int(row['connection'])}")
+        vpn = d.named(VPN, f"site-to-site-vpn-c{int(row['connection'])}")
         assert row["awsOutsideIp"] == vpn.state[f"tunnel{int(row['awsTunnel'])}Address"]
         assert row["insideCidr"] == vpn.get(f"tunnel{int(row['awsTunnel'])}InsideCidr")
         assert row["gcpHaInterface"] == row["connection"]

@@ -53,7 +53,7 @@ def d():
 def test_two_groups_of_exactly_one_instance_in_private_subnets_of_two_zones(d):
     groups = d.of_type(ASG)
     assert len(groups) == 2
-    private = {s.id: s for s in d.of_type("aws:ec2/subnet:Subnet") if s.name.startswith("private")}
+    private = {s.id: s for s in d.of_type("aws:ec2/subnet:Subnet") if s.name.startswith("aws-network-private")}
     zones = set()
     for g in groups:
         assert (g.get("minSize"), g.get("maxSize"), g.get("desiredCapacity")) == (1, 1, 1)
@@ -105,7 +105,7 @@ def test_each_connector_reads_only_its_own_tokens(d):
 
 
 def test_security_group_admits_nothing_and_sends_only_what_twingate_needs(d):
-    sg = next(s for s in d.of_type(SG) if s.name == "connector-sg")
+    sg = next(s for s in d.of_type(SG) if s.name == "twingate-connector-sg")
     assert sg.get("ingress") in ([], None)
     open_to_all = {(r["protocol"], r["fromPort"], r["toPort"]) for r in sg.get("egress")
                    if "0.0.0.0/0" in r["cidrBlocks"]}
@@ -123,7 +123,7 @@ def test_resources_and_group_access_as_configured(d):
     assert portal.get("protocols")["tcp"] == {"policy": "RESTRICTED", "ports": ["443", "8443"]}
     db = resources["build-db"]
     assert {a["groupId"] for a in db.get("accessGroups")} == set(groups.values())
-    ranges = {r.get("address") for r in d.of_type(RESOURCE) if r.name.startswith("range-")}
+    ranges = {r.get("address") for r in d.of_type(RESOURCE) if r.name.startswith("twingate-range-")}
     assert ranges == {"10.10.0.0/16", "10.110.0.0/20", "10.111.0.0/20"}
     assert all(r.get("remoteNetworkId") for r in d.of_type(RESOURCE))
 

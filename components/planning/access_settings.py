@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 from .client_vpn_plan import INTERNET
 from .errors import SettingsError
 from .fields import Section, ipv4_network
-from .network_plan import NetworkPlan, plan_network
+from .network_plan import MIN_PRIVATE_ZONES, NetworkPlan, plan_network
 
 NAT_MODES = ("shared", "perZone")
 TRANSPORTS = ("udp", "tcp")
@@ -19,6 +20,7 @@ SESSION_HOURS = (8, 10, 12, 24)
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
                       1827, 2192, 2557, 2922, 3288, 3653)
 BANNER_LIMIT = 1400
+ZONE_NAME = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-[0-9][a-z]$")
 SAML_MD = "{urn:oasis:names:tc:SAML:2.0:metadata}"
 
 
@@ -27,6 +29,12 @@ class NetworkSettings:
     vpc_cidr: str
     availability_zones: int
     nat_gateways: str
+    zones: tuple[str, ...] = ()   # explicit zone names by position; empty: looked up
+
+    @property
+    def zones_needed(self) -> int:
+        """Public subnets use `availability_zones` zones; private subnets always at least two."""
+        return max(self.availability_zones, MIN_PRIVATE_ZONES)
 
     @property
     def plan(self) -> NetworkPlan:
@@ -69,8 +77,20 @@ def parse_network(section: Section) -> NetworkSettings:
         raise SettingsError(key, str(vpc), accepted)
     zones = section.choice("availabilityZones", (1, 2, 3))
     nat = section.choice("natGateways", NAT_MODES, "shared")
+    names: list[str] = []
+    for key, raw in section.items("zones"):
+        if not isinstance(raw, str) or not ZONE_NAME.match(raw):
+            raise SettingsError(key, raw, "expected an availability zone name such as ap-northeast-1a")
+        if raw in names:
+            raise SettingsError(key, raw, "listed twice")
+        names.append(raw)
+    settings = NetworkSettings(str(vpc), zones, nat, tuple(names))
+    if names and len(names) < settings.zones_needed:
+        raise SettingsError(section.child("zones"), names,
+                            f"expected at least {settings.zones_needed} zones: availabilityZones is "
+                            f"{zones} and private subnets always span at least {MIN_PRIVATE_ZONES}")
     section.finish()
-    return NetworkSettings(str(vpc), zones, nat)
+    return settings
 
 
 def read_saml_metadata(key: str, value: str, base_dir: Path) -> str:

@@ -9,6 +9,7 @@ console), so growing the layout only adds GCP-side resources.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 REDUNDANCY_TYPES = {
@@ -39,6 +40,16 @@ class AwsTunnel:
         return self.connection
 
     @property
+    def aws_inside_address(self) -> str:
+        """AWS takes the first host of the inside /30 for its side of the BGP session."""
+        return str(ipaddress.IPv4Network(self.inside_cidr).network_address + 1)
+
+    @property
+    def gcp_inside_address(self) -> str:
+        """The customer (GCP) side of the BGP session: the second host of the /30."""
+        return str(ipaddress.IPv4Network(self.inside_cidr).network_address + 2)
+
+    @property
     def key(self) -> str:
         """Stable short name used in resource names: c0-t1, c0-t2, c1-t1, ..."""
         return f"c{self.connection}-t{self.number}"
@@ -62,7 +73,7 @@ class VpnLayout:
     def tunnels(self) -> tuple[AwsTunnel, ...]:
         """The AWS tunnels that GCP connects to, in external-interface order."""
         return tuple(sorted((t for t in self.aws_tunnels if t.connected),
-                            key=lambda t: t.external_interface))
+                            key=lambda t: -1 if t.external_interface is None else t.external_interface))
 
     @property
     def sla(self) -> str:

@@ -38,9 +38,17 @@ def gcp_name(*parts: str) -> str:
     text = re.sub(r"[^a-z0-9-]", "-", original.lower())
     if not text[:1].isalpha():
         text = "n-" + text
-    if text != original:
-        text = f"{text[:GCP_NAME_LIMIT - HASH_LENGTH - 1].rstrip('-')}-{_hash(original)}"
+    if text != original:  # the hash covers the parts themselves: ("a", "b-c") is not ("a-b", "c")
+        text = f"{text[:GCP_NAME_LIMIT - HASH_LENGTH - 1].rstrip('-')}-{_hash(repr(parts))}"
     text = bounded(text.strip("-"), GCP_NAME_LIMIT).rstrip("-")
     if not GCP_NAME.match(text):  # pragma: no cover - guarded by construction
         raise ValueError(f"cannot make a GCP name from {parts!r}")
     return text
+
+
+def gcp_label_value(text: str) -> str:
+    """A GCP label value: lower case, digits, '_' and '-', at most 63 (stack names allow 'Prod.1')."""
+    value = re.sub(r"[^a-z0-9_-]", "-", text.lower())
+    if value != text:
+        value = f"{value[:GCP_NAME_LIMIT - HASH_LENGTH - 1]}-{_hash(text)}"
+    return bounded(value, GCP_NAME_LIMIT)

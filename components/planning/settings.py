@@ -20,6 +20,8 @@ from .errors import MISSING, SettingsError
 from .fields import Section, ipv4_network, parse_json_value
 from .firewall_settings import FirewallSettings, parse_firewall
 from .layout import VpnLayout, plan_layout
+from .provider_settings import SECRET_KEYS as PROVIDER_SECRET_KEYS
+from .provider_settings import ProviderSettings, parse_provider_settings
 from .ranges import ensure_disjoint
 from .twingate_settings import TwingateSettings, parse_twingate, require_credentials
 
@@ -74,6 +76,7 @@ class StackSettings:
     client_vpn: ClientVpnSettings
     dns: DnsSettings
     twingate: TwingateSettings
+    providers: ProviderSettings = ProviderSettings()
 
     @property
     def gcp_ranges(self) -> tuple[str, ...]:
@@ -212,8 +215,13 @@ def load_settings(config: Mapping[str, str | None], base_dir: Path) -> StackSett
         client_vpn=parse_client_vpn(section("clientVpn", required=False), base_dir),
         dns=parse_dns(section("dns", required=False)),
         twingate=parse_twingate(section("twingate", required=False)),
+        providers=parse_provider_settings(config),
     )
     require_credentials(settings.twingate, config)
+    for i, zone in enumerate(settings.network.zones):
+        if not zone.startswith(aws_region) or len(zone) != len(aws_region) + 1:
+            raise SettingsError(f"{_key('network')}.zones[{i}]", zone,
+                                f"expected a zone of aws:region {aws_region}, e.g. {aws_region}a")
     hub = settings.gcp_hub
     ensure_disjoint([
         (_key("network") + ".vpcCidr", ipaddress.IPv4Network(settings.network.vpc_cidr)),
@@ -231,4 +239,4 @@ CONFIG_KEYS = ("aws:region", "gcp:project", "gcp:region",
                _key("twingate"), "twingate:apiToken", "twingate:network")
 
 # Only their presence is checked; the values reach the provider as Pulumi secrets.
-SECRET_KEYS = ("twingate:apiToken",)
+SECRET_KEYS = ("twingate:apiToken", *PROVIDER_SECRET_KEYS)
