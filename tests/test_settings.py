@@ -132,7 +132,7 @@ CVPN = "multicloud-vpn:clientVpn"
     ({"clientVpn__sessionTimeoutHours": 6}, f"{CVPN}.sessionTimeoutHours", "8, 10, 12, 24"),
     ({"clientVpn__splitTunnel": "yes"}, f"{CVPN}.splitTunnel", "true or false"),
     ({"clientVpn__splitTunnel": True, "clientVpn__splitTunnelDestinations": ["0.0.0.0/0"]},
-     f"{CVPN}.splitTunnelDestinations", "turn splitTunnel off"),
+     f"{CVPN}.splitTunnelDestinations", "that is full tunnel"),
     ({"clientVpn__splitTunnelDestinations": ["203.0.113.7/24"]},
      f"{CVPN}.splitTunnelDestinations[0]", "IPv4 CIDR"),
     ({"clientVpn__accessGroups": [{"groupId": "  "}]}, f"{CVPN}.accessGroups[0].groupId",

@@ -134,9 +134,10 @@ def parse_client_vpn(section: Section, base_dir: Path) -> ClientVpnSettings:
               if portal_file else None)
     split = section.boolean("splitTunnel", False)
     destinations = _cidr_list(section, "splitTunnelDestinations")
-    if split and INTERNET in destinations:
+    if INTERNET in destinations:
         raise SettingsError(section.child("splitTunnelDestinations"), list(destinations),
-                            "0.0.0.0/0 routes everything: turn splitTunnel off instead")
+                            "0.0.0.0/0 routes everything: that is full tunnel (splitTunnel: false), "
+                            "which needs no destinations")
     groups = []
     for key, raw in section.items("accessGroups"):
         item = Section(key, raw)

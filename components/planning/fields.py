@@ -7,6 +7,7 @@ not 2) and rejects keys nobody reads, so a typo fails loudly instead of silently
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import json
 from collections.abc import Callable, Iterable, Iterator
@@ -117,8 +118,10 @@ class Section:
         unknown = sorted(set(self._values) - self._read)
         if unknown:
             known = ", ".join(sorted(self._read))
+            near = difflib.get_close_matches(unknown[0], sorted(self._read), n=1)
+            hint = f"did you mean {near[0]}? " if near else ""
             raise SettingsError(self.child(unknown[0]), self._values[unknown[0]],
-                                f"unknown setting; known settings here: {known}")
+                                f"{hint}unknown setting; known settings here: {known}")
 
 
 def _sep(text: str) -> str:

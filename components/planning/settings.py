@@ -6,6 +6,7 @@ ends here in a single `SettingsError` naming the key, before any resource is dec
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import re
 from collections.abc import Mapping
@@ -23,6 +24,7 @@ from .layout import VpnLayout, plan_layout
 from .provider_settings import SECRET_KEYS as PROVIDER_SECRET_KEYS
 from .provider_settings import ProviderSettings, parse_provider_settings
 from .ranges import ensure_disjoint
+from .regions import check_region
 from .twingate_settings import TwingateSettings, parse_twingate, require_credentials
 
 PROJECT = "multicloud-vpn"
@@ -116,6 +118,18 @@ def _provider_setting(config: Mapping[str, str | None], key: str, example: str) 
     return str(value)
 
 
+def refuse_unknown_project_keys(config: Mapping[str, str | None]) -> None:
+    """A misspelt top-level key (`clientVPN`) would otherwise be ignored without a word."""
+    known = [k for k in CONFIG_KEYS if k.startswith(PROJECT + ":")]
+    for key in sorted(k for k in config if k.startswith(PROJECT + ":") and k not in known):
+        lowered = {k.lower(): k for k in known}
+        near = ([lowered[key.lower()]] if key.lower() in lowered
+                else difflib.get_close_matches(key, known, n=1, cutoff=0.6))
+        hint = f"did you mean {near[0]}? " if near else ""
+        raise SettingsError(key, config[key], f"{hint}unknown setting; known settings: "
+                            f"{', '.join(sorted(known))}")
+
+
 def parse_site_to_site(section: Section) -> SiteToSiteSettings:
     connections = section.choice("connections", (1, 2))
     per_connection = section.choice("tunnelsPerConnection", (1, 2))
@@ -161,7 +175,7 @@ def _subnet_list(section: Section, name: str, default_region: str, taken: set[st
         net = ipv4_network(cidr_key, item.raw("cidr"), accepted=accepted)
         if not net.is_private or not 8 <= net.prefixlen <= 29:
             raise SettingsError(cidr_key, str(net), accepted)
-        region = item.string("region", default_region)
+        region = check_region(item.child("region"), item.string("region", default_region), "gcp")
         item.finish()
         taken.add(subnet_name)
         out.append(Subnet(name=subnet_name, cidr=str(net), region=region))
@@ -197,9 +211,10 @@ def load_settings(config: Mapping[str, str | None], base_dir: Path) -> StackSett
     Pulumi provides (structured values arrive as JSON text); files named in settings are read
     relative to `base_dir` (the project directory).
     """
-    aws_region = _provider_setting(config, "aws:region", "ap-northeast-1")
+    refuse_unknown_project_keys(config)
+    aws_region = check_region("aws:region", _provider_setting(config, "aws:region", "ap-northeast-1"), "aws")
     gcp_project = _provider_setting(config, "gcp:project", "my-network-project")
-    gcp_region = _provider_setting(config, "gcp:region", "asia-northeast1")
+    gcp_region = check_region("gcp:region", _provider_setting(config, "gcp:region", "asia-northeast1"), "gcp")
 
     def section(name: str, required: bool = True) -> Section:
         key = _key(name)
