@@ -1,4 +1,4 @@
-"""README, Pulumi.yaml and both stack files say the same thing as the code."""
+"""README, docs/, Pulumi.yaml and both stack files say the same thing as the code."""
 
 import re
 
@@ -10,6 +10,9 @@ from tests.harness import ROOT_DIR, stack_config
 
 PROJECT_FILE = yaml.safe_load((ROOT_DIR / "Pulumi.yaml").read_text())
 README = (ROOT_DIR / "README.md").read_text()
+DOCS = ROOT_DIR / "docs"
+CONFIGURATION = (DOCS / "configuration.md").read_text()
+OUTPUTS = (DOCS / "outputs.md").read_text()
 PROJECT_KEYS = {k.split(":", 1)[1] for k in s.CONFIG_KEYS if k.startswith("multicloud-vpn:")}
 
 
@@ -57,18 +60,20 @@ def test_readme_and_project_file_document_every_field():
                               ("multicloud-vpn:twingate", s.parse_twingate, ())):
         name = key.split(":")[1]
         description = PROJECT_FILE["config"][name]["description"]
-        assert f"`{key}`" in README
+        assert f"`{key}`" in CONFIGURATION
         for field in _fields(parse, key, *extra):
-            assert f"`{field}`" in README, (key, field)
+            assert f"`{field}`" in CONFIGURATION, (key, field)
             assert field in description, (key, field)
 
 
 def test_readme_documents_every_output_and_the_commands():
     exported = set(re.findall(r'pulumi\.export\("(\w+)"', (ROOT_DIR / "__main__.py").read_text()))
     for name in exported:
-        assert f"`{name}`" in README, name
-    assert "pulumi up --stack dev" in README
-    assert ".venv/bin/python -m pytest -q" in README
+        assert f"`{name}`" in OUTPUTS, name
+    first_screen = "\n".join(README.splitlines()[:80])
+    for command in ("pulumi up --stack dev", ".venv/bin/python -m pytest -q",
+                    ".venv/bin/python -m offline.plan dev", "policy/venv/bin/pip install"):
+        assert command in first_screen, command
     assert "python -m pytest -q" in (ROOT_DIR / ".ci" / "run").read_text()
 
 
@@ -77,4 +82,13 @@ def test_readme_remote_access_comparison_matches_the_price_file():
     for users in (10, 50):
         one, two = (remote_access_monthly(users, "ap-northeast-1", zones) for zones in (1, 2))
         row = f"| {users} | ${one['clientVpn']:,.2f} | ${two['clientVpn']:,.2f} | ${one['twingate']:,.2f} |"
-        assert row in README, row
+        assert row in (DOCS / "twingate.md").read_text(), row
+
+
+def test_readme_links_every_docs_page_and_every_link_resolves():
+    pages = sorted(p.name for p in DOCS.glob("*.md"))
+    for page in pages:
+        assert f"(docs/{page})" in README, page
+    for source in (ROOT_DIR / "README.md", *DOCS.glob("*.md")):
+        for target in re.findall(r"\]\(([^)#:]+\.md)(?:#[^)]*)?\)", source.read_text()):
+            assert (source.parent / target).exists(), (source.name, target)
