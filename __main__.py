@@ -59,6 +59,9 @@ except SettingsError as error:
     # One clear line, no traceback, and nothing declared yet.
     raise pulumi.RunError(f"invalid stack setting: {error}") from None
 
+for warning in settings.warnings:
+    pulumi.log.warn(f"near a quota: {warning}")
+
 labels = {"project": "multicloud-vpn", "stack": gcp_label_value(pulumi.get_stack())}
 aws_options: dict[str, Any] = dict(settings.providers.aws)
 if "assume_roles" in aws_options:

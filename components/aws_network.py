@@ -14,6 +14,7 @@ import pulumi_aws as aws
 
 from components.planning.access_settings import NetworkSettings
 from components.planning.network_plan import cidr_name
+from components.tags import name_tag
 from components.transit_routing import join_route_table
 
 
@@ -29,23 +30,23 @@ class AwsNetwork(pulumi.ComponentResource):
     def __init__(self, name: str, settings: NetworkSettings, *,
                  transit_gateway_id: pulumi.Input[str], route_table_id: pulumi.Input[str],
                  routes_to_transit_gateway: Sequence[str], opts: pulumi.ResourceOptions | None = None):
-        super().__init__("multicloud-vpn:aws:Network", name, None, opts)
+        super().__init__("multicloud-vpn:index:AwsNetwork", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         plan = settings.plan
         self.plan = plan
         zone, subnet_opts = self._zones(settings)
         self.vpc = aws.ec2.Vpc(f"{name}-vpc", cidr_block=plan.vpc_cidr, enable_dns_support=True,
-                               enable_dns_hostnames=True, tags={"Name": "multicloud-vpn"}, opts=child)
+                               enable_dns_hostnames=True, tags=name_tag("vpc"), opts=child)
         igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=self.vpc.id, opts=child)
 
-        public_rt = aws.ec2.RouteTable(f"{name}-public", vpc_id=self.vpc.id, tags={"Name": "public"}, opts=child)
+        public_rt = aws.ec2.RouteTable(f"{name}-public", vpc_id=self.vpc.id, tags=name_tag("public"), opts=child)
         aws.ec2.Route(f"{name}-public-default", route_table_id=public_rt.id,
                       destination_cidr_block="0.0.0.0/0", gateway_id=igw.id, opts=child)
         self.public_subnets = []
         for s in plan.public_subnets:
             subnet = aws.ec2.Subnet(f"{name}-{s.key}", vpc_id=self.vpc.id, cidr_block=s.cidr,
                                     availability_zone=zone(s.zone_index),
-                                    map_public_ip_on_launch=False, tags={"Name": s.key}, opts=subnet_opts)
+                                    map_public_ip_on_launch=False, tags=name_tag(s.key), opts=subnet_opts)
             aws.ec2.RouteTableAssociation(f"{name}-{s.key}-routes", subnet_id=subnet.id,
                                           route_table_id=public_rt.id, opts=child)
             self.public_subnets.append(subnet)
@@ -56,12 +57,12 @@ class AwsNetwork(pulumi.ComponentResource):
         eips = []
         for z in plan.nat_zones:
             eip = aws.ec2.Eip(f"{name}-egress-ip-{z}", domain="vpc",
-                              tags={"Name": f"multicloud-vpn-egress-{z}",
-                                    "Purpose": "allowlisted egress address"}, opts=keep)
+                              tags=name_tag(f"egress-{z}", Purpose="allowlisted egress address"),
+                              opts=keep)
             # A replacement (new subnet) must release the protected address before it can take it.
             nats[z] = aws.ec2.NatGateway(f"{name}-nat-{z}", allocation_id=eip.allocation_id,
                                          subnet_id=self.public_subnets[z].id,
-                                         tags={"Name": f"multicloud-vpn-{z}"},
+                                         tags=name_tag(f"nat-{z}"),
                                          opts=pulumi.ResourceOptions(parent=self, depends_on=[igw],
                                                                      delete_before_replace=True))
             eips.append(eip)
@@ -70,9 +71,9 @@ class AwsNetwork(pulumi.ComponentResource):
         self.private_subnets, self.private_route_tables = [], []
         for s in plan.private_subnets:
             subnet = aws.ec2.Subnet(f"{name}-{s.key}", vpc_id=self.vpc.id, cidr_block=s.cidr,
-                                    availability_zone=zone(s.zone_index), tags={"Name": s.key},
+                                    availability_zone=zone(s.zone_index), tags=name_tag(s.key),
                                     opts=subnet_opts)
-            table = aws.ec2.RouteTable(f"{name}-{s.key}", vpc_id=self.vpc.id, tags={"Name": s.key}, opts=child)
+            table = aws.ec2.RouteTable(f"{name}-{s.key}", vpc_id=self.vpc.id, tags=name_tag(s.key), opts=child)
             aws.ec2.RouteTableAssociation(f"{name}-{s.key}-routes", subnet_id=subnet.id,
                                           route_table_id=table.id, opts=child)
             aws.ec2.Route(f"{name}-{s.key}-default", route_table_id=table.id,
@@ -91,7 +92,7 @@ class AwsNetwork(pulumi.ComponentResource):
             dns_support="enable",
             transit_gateway_default_route_table_association=False,
             transit_gateway_default_route_table_propagation=False,
-            tags={"Name": "multicloud-vpn-vpc"},
+            tags=name_tag("vpc-attachment"),
             opts=child,
         )
         # Propagating the VPC into the VPN route table is what makes AWS advertise it to GCP.

@@ -17,6 +17,7 @@ import pulumi_tls as tls
 from components.planning.access_settings import ClientVpnSettings
 from components.planning.client_vpn_plan import client_configuration, plan_routes, plan_rules
 from components.planning.network_plan import NetworkPlan, cidr_name
+from components.tags import name_tag
 
 SERVER_VALIDITY_HOURS = 825 * 24
 CA_VALIDITY_HOURS = 10 * 365 * 24
@@ -30,7 +31,7 @@ class ClientVpn(pulumi.ComponentResource):
     def __init__(self, name: str, settings: ClientVpnSettings, *, plan: NetworkPlan,
                  vpc_id: pulumi.Input[str], subnet_ids: Sequence[pulumi.Input[str]],
                  gcp_ranges: Sequence[str], opts: pulumi.ResourceOptions | None = None):
-        super().__init__("multicloud-vpn:aws:ClientVpn", name, None, opts)
+        super().__init__("multicloud-vpn:index:ClientVpn", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         stack = pulumi.get_stack()
 
@@ -56,7 +57,7 @@ class ClientVpn(pulumi.ComponentResource):
             certificate_body=server_cert.cert_pem,
             private_key=pulumi.Output.secret(server_key.private_key_pem),
             certificate_chain=ca_cert.cert_pem,
-            tags={"Name": f"multicloud-vpn-{stack}-client-vpn"}, opts=child)
+            tags=name_tag("client-vpn"), opts=child)
 
         # --- SSO: IAM SAML providers from the IAM Identity Center applications' metadata -------
         saml = aws.iam.SamlProvider(
@@ -82,7 +83,7 @@ class ClientVpn(pulumi.ComponentResource):
             ingress=[],
             egress=[aws.ec2.SecurityGroupEgressArgs(protocol="-1", from_port=0, to_port=0,
                                                     cidr_blocks=["0.0.0.0/0"])],
-            tags={"Name": "client-vpn-endpoint"}, opts=child)
+            tags=name_tag("client-vpn-endpoint"), opts=child)
         self.endpoint = aws.ec2clientvpn.Endpoint(
             f"{name}-endpoint",
             description=f"multicloud-vpn {stack}",
@@ -106,7 +107,7 @@ class ClientVpn(pulumi.ComponentResource):
             self_service_portal="enabled" if settings.self_service_portal else "disabled",
             client_login_banner_options=aws.ec2clientvpn.EndpointClientLoginBannerOptionsArgs(
                 enabled=settings.login_banner is not None, banner_text=settings.login_banner),
-            tags={"Name": f"multicloud-vpn-{stack}"},
+            tags=name_tag("client-vpn"),
             opts=child,
         )
 

@@ -32,7 +32,7 @@ class GcpHub(pulumi.ComponentResource):
     def __init__(self, name: str, settings: GcpHubSettings, *, aws_ranges: Sequence[str],
                  requires: Sequence[pulumi.Resource] = (),
                  opts: pulumi.ResourceOptions | None = None):
-        super().__init__("multicloud-vpn:gcp:Hub", name, None, opts)
+        super().__init__("multicloud-vpn:index:GcpHub", name, None, opts)
         self._firewall = settings.firewall
         self._aws_ranges = list(aws_ranges)
         self._requires = list(requires)

@@ -20,7 +20,7 @@ class GcpServices(pulumi.ComponentResource):
     dns: gcp.projects.Service
 
     def __init__(self, name: str, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("multicloud-vpn:gcp:Services", name, None, opts)
+        super().__init__("multicloud-vpn:index:GcpServices", name, None, opts)
         services = {
             key: gcp.projects.Service(f"{name}-{key}", service=api, disable_on_destroy=False,
                                       opts=pulumi.ResourceOptions(parent=self))

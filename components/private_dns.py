@@ -21,6 +21,7 @@ import pulumi_gcp as gcp
 from components.planning.dns_settings import CLOUD_DNS_FORWARDING_RANGE, DnsSettings
 from components.planning.names import bounded, gcp_name
 from components.planning.network_plan import NetworkPlan
+from components.tags import name_tag
 
 RESOLVER_RULE_NAME_LIMIT = 64
 # The forwarder addresses appear a little after the policy is created: poll, within a bound.
@@ -52,7 +53,7 @@ class PrivateDns(pulumi.ComponentResource):
                  vpc_id: pulumi.Input[str], private_subnet_ids: Sequence[pulumi.Input[str]],
                  requires: Sequence[pulumi.Resource] = (),
                  opts: pulumi.ResourceOptions | None = None):
-        super().__init__("multicloud-vpn:dns:PrivateDns", name, None, opts)
+        super().__init__("multicloud-vpn:index:PrivateDns", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self._name = name
         self._after_api = pulumi.ResourceOptions(parent=self, depends_on=list(requires))
@@ -77,7 +78,7 @@ class PrivateDns(pulumi.ComponentResource):
         if settings.gcp_to_aws:
             self._gcp_to_aws(settings, plan, vpc_id, private_subnet_ids, hub_link, spoke_links)
         if settings.aws_to_gcp:
-            self._aws_to_gcp(settings, hub, vpc_id, private_subnet_ids)
+            self._aws_to_gcp(settings, hub, plan, vpc_id, private_subnet_ids)
 
         self.register_outputs({
             "inboundResolverIps": list(self.inbound_ips),
@@ -96,14 +97,14 @@ class PrivateDns(pulumi.ComponentResource):
                      for p in ("udp", "tcp")],
             egress=[aws.ec2.SecurityGroupEgressArgs(protocol="-1", from_port=0, to_port=0,
                                                     cidr_blocks=["0.0.0.0/0"])],
-            tags={"Name": "dns-inbound"}, opts=child)
+            tags=name_tag("dns-inbound"), opts=child)
         self.inbound_ips = plan.dns_inbound_ips
         aws.route53.ResolverEndpoint(
-            f"{name}-inbound-endpoint", name="multicloud-vpn-from-gcp", direction="INBOUND",
+            f"{name}-inbound-endpoint", name=f"multicloud-vpn-{pulumi.get_stack()}-from-gcp", direction="INBOUND",
             security_group_ids=[group.id], protocols=["Do53"],
             ip_addresses=[aws.route53.ResolverEndpointIpAddressArgs(subnet_id=subnet_ids[i], ip=ip)
                           for i, ip in enumerate(self.inbound_ips)],
-            tags={"Name": "multicloud-vpn-from-gcp"}, opts=child)
+            tags=name_tag("from-gcp"), opts=child)
         targets = [gcp.dns.ManagedZoneForwardingConfigTargetNameServerArgs(
             ipv4_address=ip, forwarding_path="private") for ip in self.inbound_ips]
         for domain in settings.aws_domains:
@@ -126,7 +127,7 @@ class PrivateDns(pulumi.ComponentResource):
                             network_url=hub_link)),
                     opts=self._after_api)
 
-    def _aws_to_gcp(self, settings, hub, vpc_id, subnet_ids) -> None:
+    def _aws_to_gcp(self, settings, hub, plan, vpc_id, subnet_ids) -> None:
         name = self._name
         child = pulumi.ResourceOptions(parent=self)
         policy = gcp.dns.Policy(
@@ -146,13 +147,13 @@ class PrivateDns(pulumi.ComponentResource):
                                                     cidr_blocks=hub_ranges,
                                                     description=f"Cloud DNS inbound ({p})")
                     for p in ("udp", "tcp")],
-            tags={"Name": "dns-outbound"}, opts=child)
+            tags=name_tag("dns-outbound"), opts=child)
         endpoint = aws.route53.ResolverEndpoint(
-            f"{name}-outbound-endpoint", name="multicloud-vpn-to-gcp", direction="OUTBOUND",
+            f"{name}-outbound-endpoint", name=f"multicloud-vpn-{pulumi.get_stack()}-to-gcp", direction="OUTBOUND",
             security_group_ids=[group.id], protocols=["Do53"],
-            ip_addresses=[aws.route53.ResolverEndpointIpAddressArgs(subnet_id=s)
-                          for s in subnet_ids[:2]],
-            tags={"Name": "multicloud-vpn-to-gcp"}, opts=child)
+            ip_addresses=[aws.route53.ResolverEndpointIpAddressArgs(subnet_id=subnet_ids[i], ip=ip)
+                          for i, ip in enumerate(plan.dns_outbound_ips)],
+            tags=name_tag("to-gcp"), opts=child)
         targets = self.gcp_forwarder_ips.apply(
             lambda ips: [aws.route53.ResolverRuleTargetIpArgs(ip=ip, port=53) for ip in ips])
         for domain in settings.gcp_domains:

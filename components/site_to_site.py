@@ -19,6 +19,7 @@ from components.planning.asn import customer_gateway_asn
 from components.planning.keys import PSK_LENGTH, aws_safe_psk
 from components.planning.layout import AwsTunnel
 from components.planning.settings import SiteToSiteSettings
+from components.tags import name_tag
 from components.transit_routing import join_route_table
 
 
@@ -32,7 +33,7 @@ class SiteToSiteVpn(pulumi.ComponentResource):
                  network_id: pulumi.Input[str], region: str,
                  advertised_ranges: Sequence[str] = (),
                  opts: pulumi.ResourceOptions | None = None):
-        super().__init__("multicloud-vpn:network:SiteToSiteVpn", name, None, opts)
+        super().__init__("multicloud-vpn:index:SiteToSiteVpn", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         # A replaced tunnel must leave its HA VPN interface (and key) before the new one takes it,
         # and a replaced interface or peer must free its link-local range first.
@@ -63,7 +64,7 @@ class SiteToSiteVpn(pulumi.ComponentResource):
             aws_asn = settings.aws_asn
         route_table = aws.ec2transitgateway.RouteTable(
             f"{name}-tgw-routes", transit_gateway_id=self.transit_gateway_id,
-            tags={"Name": "multicloud-vpn"}, opts=child)
+            tags=name_tag("tgw-routes"), opts=child)
         self.route_table_id = route_table.id
 
         # --- GCP: Cloud Router and HA VPN gateway ----------------------------------------------
@@ -82,10 +83,13 @@ class SiteToSiteVpn(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        ha_vpn = gcp.compute.HaVpnGateway(f"{name}-ha-vpn", network=network_id, region=region, opts=child)
+        # stack_type explicit: a changed provider default once replaced gateways and every tunnel.
+        ha_vpn = gcp.compute.HaVpnGateway(f"{name}-ha-vpn", network=network_id, region=region,
+                                          stack_type="IPV4_ONLY", opts=child)
 
         # --- Pre-shared keys: one per AWS tunnel (idle ones too, so growth changes nothing) ----
-        keys = {t.key: _pre_shared_key(f"{name}-psk-{t.key}", self) for t in layout.aws_tunnels}
+        keys = {t.key: _pre_shared_key(f"{name}-psk-{t.key}", settings.key_versions[t.connection], self)
+                for t in layout.aws_tunnels}
 
         # --- AWS: one customer gateway and one VPN connection per HA VPN interface ------------
         connections: list[aws.ec2.VpnConnection] = []
@@ -95,7 +99,7 @@ class SiteToSiteVpn(pulumi.ComponentResource):
                 **customer_gateway_asn(settings.gcp_asn),
                 ip_address=ha_vpn.vpn_interfaces.apply(lambda ifs, c=c: _interface_ip(ifs, c)),
                 type="ipsec.1",
-                tags={"Name": f"gcp-ha-vpn-interface-{c}"},
+                tags=name_tag(f"gcp-ha-vpn-interface-{c}"),
                 opts=child,
             )
             tunnel_args: dict = {}
@@ -110,10 +114,13 @@ class SiteToSiteVpn(pulumi.ComponentResource):
                 transit_gateway_id=self.transit_gateway_id,
                 type="ipsec.1",
                 static_routes_only=False,
-                tags={"Name": f"gcp-c{c}"},
+                tags=name_tag(f"gcp-c{c}"),
                 **tunnel_args,
                 opts=child,
             )
+            # The attachment is created implicitly and untagged; name it for consoles and cost reports.
+            aws.ec2.Tag(f"{name}-vpn-c{c}-attachment-name", resource_id=vpn.transit_gateway_attachment_id,
+                        key="Name", value=name_tag(f"gcp-c{c}-attachment")["Name"], opts=child)
             join_route_table(f"{name}-vpn-c{c}", vpn.transit_gateway_attachment_id, route_table.id, self)
             connections.append(vpn)
 
@@ -196,10 +203,11 @@ class SiteToSiteVpn(pulumi.ComponentResource):
         })
 
 
-def _pre_shared_key(name: str, parent: pulumi.Resource) -> pulumi.Output[str]:
+def _pre_shared_key(name: str, version: int, parent: pulumi.Resource) -> pulumi.Output[str]:
+    """A key that changes only when its connection's `keyVersions` entry does."""
     password = random.RandomPassword(
         name, length=PSK_LENGTH, special=False, min_lower=1, min_upper=1, min_numeric=1,
-        opts=pulumi.ResourceOptions(parent=parent))
+        keepers={"version": str(version)}, opts=pulumi.ResourceOptions(parent=parent))
     # apply() on a secret stays secret; make it explicit all the same.
     return pulumi.Output.secret(password.result.apply(aws_safe_psk))
 

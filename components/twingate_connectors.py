@@ -18,6 +18,7 @@ import pulumi_aws as aws
 import pulumi_twingate as twingate
 
 from components.planning.twingate_settings import CONNECTORS, TwingateSettings
+from components.tags import name_tag
 
 TWINGATE_TCP = (("443", 443, 443), ("30000-31000", 30000, 31000))  # control plane and relays
 
@@ -145,7 +146,7 @@ class TwingateConnectors(pulumi.ComponentResource):
     def __init__(self, name: str, settings: TwingateSettings, *, region: str, network: str,
                  vpc_id: pulumi.Input[str], vpc_cidr: str, private_subnet_ids: Sequence[pulumi.Input[str]],
                  private_ranges: Sequence[str], opts: pulumi.ResourceOptions | None = None):
-        super().__init__("multicloud-vpn:aws:TwingateConnectors", name, None, opts)
+        super().__init__("multicloud-vpn:index:TwingateConnectors", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         stack = pulumi.get_stack()
 
@@ -198,7 +199,7 @@ class TwingateConnectors(pulumi.ComponentResource):
                 cidr_blocks=["0.0.0.0/0"], description=f"allowlisted destinations tcp/{ports}"))
         security_group = aws.ec2.SecurityGroup(
             f"{name}-connector-sg", vpc_id=vpc_id, description="Twingate connectors: nothing inbound",
-            ingress=[], egress=egress, tags={"Name": "twingate-connectors"}, opts=child)
+            ingress=[], egress=egress, tags=name_tag("twingate-connectors"), opts=child)
 
         self.groups = []
         for i in range(CONNECTORS):
@@ -241,7 +242,7 @@ class TwingateConnectors(pulumi.ComponentResource):
                     http_endpoint="enabled", http_tokens="required"),
                 user_data=base64.b64encode(script.encode()).decode(),
                 tag_specifications=[aws.ec2.LaunchTemplateTagSpecificationArgs(
-                    resource_type="instance", tags={"Name": f"twingate-connector-{i}"})],
+                    resource_type="instance", tags=name_tag(f"twingate-connector-{i}"))],
                 opts=child)
             group = aws.autoscaling.Group(
                 f"{name}-connector-{i}",
@@ -254,7 +255,7 @@ class TwingateConnectors(pulumi.ComponentResource):
                     strategy="Rolling",
                     preferences=aws.autoscaling.GroupInstanceRefreshPreferencesArgs(
                         min_healthy_percentage=0)),
-                tags=[aws.autoscaling.GroupTagArgs(key="Name", value=f"twingate-connector-{i}",
+                tags=[aws.autoscaling.GroupTagArgs(key="Name", value=name_tag(f"twingate-connector-{i}")["Name"],
                                                    propagate_at_launch=True)],
                 opts=pulumi.ResourceOptions(parent=self, depends_on=parameters))
             self.groups.append(group)

@@ -257,7 +257,8 @@ class CloudMocks(pulumi.runtime.Mocks):
             alphabet += string.digits
         if inputs.get("special", True):
             alphabet += inputs.get("overrideSpecial") or "!@#$%&*()-_=+[]{}<>:?"
-        rng = pyrandom.Random(_digest(self.stack, name))
+        # Like the provider, a change of keepers makes a new password.
+        rng = pyrandom.Random(_digest(self.stack, name, json.dumps(inputs.get("keepers"), sort_keys=True)))
         text = "".join(rng.choice(alphabet) for _ in range(int(inputs["length"])))
         if self.psk_leading_zero and inputs.get("numeric", True):
             text = "00" + text[2:]

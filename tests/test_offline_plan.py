@@ -33,7 +33,7 @@ def test_prod_topology_and_fixed_costs():
     assert i["Route 53 Resolver endpoint IPs"]["monthly"] == pytest.approx(4 * 0.125 * 730)
     assert i["Client VPN subnet associations"]["quantity"] == 2
     assert s["cost"]["monthlyTotal"] == pytest.approx(sum(x["monthly"] for x in s["cost"]["items"]), abs=0.01)
-    assert s["resources"]["multicloud-vpn:network:SiteToSiteVpn"]["gcp:compute/vPNTunnel:VPNTunnel"] == 4
+    assert s["resources"]["multicloud-vpn:index:SiteToSiteVpn"]["gcp:compute/vPNTunnel:VPNTunnel"] == 4
 
 
 def test_dev_is_the_cheap_layout():
@@ -77,7 +77,7 @@ def test_command_compares_two_stacks(capsys):
     assert main(["dev", "prod", "--format", "markdown"]) == 0
     out = capsys.readouterr().out
     assert "# Offline plan diff: dev -> prod" in out
-    assert "| multicloud-vpn:network:SiteToSiteVpn | gcp:compute/vPNTunnel:VPNTunnel | 1 | 4 | +3 |" in out
+    assert "| multicloud-vpn:index:SiteToSiteVpn | gcp:compute/vPNTunnel:VPNTunnel | 1 | 4 | +3 |" in out
     assert "| GCP HA VPN tunnels | $36.50 | $146.00 | +$109.50 |" in out
 
 

@@ -53,6 +53,13 @@ class NetworkPlan:
         return tuple(str(ipaddress.IPv4Network(s.cidr).network_address + 53)
                      for s in self.dns_subnets)
 
+    @property
+    def dns_outbound_ips(self) -> tuple[str, ...]:
+        """Fixed addresses (.54) for the Route 53 outbound endpoint: auto-assigned ones make
+        pulumi-aws update the endpoint on every `up` (pulumi-aws #2294)."""
+        return tuple(str(ipaddress.IPv4Network(s.cidr).network_address + 54)
+                     for s in self.dns_subnets)
+
     def dns_reserved_cidr(self, subnet: SubnetPlan) -> str:
         """An explicit subnet CIDR reservation around the fixed resolver addresses (.48/29).
 

@@ -6,6 +6,7 @@ ends here in a single `SettingsError` naming the key, before any resource is dec
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import ipaddress
 import re
@@ -13,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import ike, inside_cidrs
+from . import ike, inside_cidrs, quotas
 from .access_settings import ClientVpnSettings, NetworkSettings, client_cidr_range, parse_client_vpn, parse_network
 from .asn import ASN_ACCEPTED, is_private_asn
 from .dns_settings import CLOUD_DNS_FORWARDING_RANGE, DnsSettings, parse_dns
@@ -45,6 +46,7 @@ class SiteToSiteSettings:
     inside_cidrs: tuple[str, ...]
     ike_profile: ike.IkeProfile
     advertised_route_priority: int
+    key_versions: tuple[int, ...] = (1, 1)  # per connection; a new version rotates its keys
 
     @property
     def layout(self) -> VpnLayout:
@@ -79,6 +81,7 @@ class StackSettings:
     dns: DnsSettings
     twingate: TwingateSettings
     providers: ProviderSettings = ProviderSettings()
+    warnings: tuple[str, ...] = ()   # near a documented quota; logged, not fatal
 
     @property
     def gcp_ranges(self) -> tuple[str, ...]:
@@ -152,11 +155,21 @@ def parse_site_to_site(section: Section) -> SiteToSiteSettings:
     profile_name = section.choice("ikeProfile", sorted(ike.PROFILES), ike.DEFAULT_PROFILE)
     priority = section.integer("advertisedRoutePriority", 100, accepted="expected 0-65535",
                                check=lambda v: 0 <= v <= 65535)
+    versions = []
+    for key, raw in section.items("keyVersions"):
+        if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
+            raise SettingsError(key, raw, "expected a key version: a whole number from 1")
+        versions.append(raw)
+    if len(versions) > connections:
+        raise SettingsError(section.child("keyVersions"), versions,
+                            f"expected at most one version per connection ({connections})")
+    versions += [1] * (2 - len(versions))
     section.finish()
     return SiteToSiteSettings(
         connections=connections, tunnels_per_connection=per_connection,
         aws_asn=aws_asn, gcp_asn=gcp_asn, transit_gateway_id=tgw, inside_cidrs=cidrs,
         ike_profile=ike.PROFILES[profile_name], advertised_route_priority=priority,
+        key_versions=tuple(versions),
     )
 
 
@@ -233,6 +246,12 @@ def load_settings(config: Mapping[str, str | None], base_dir: Path) -> StackSett
         providers=parse_provider_settings(config),
     )
     require_credentials(settings.twingate, config)
+    settings = dataclasses.replace(settings, warnings=quotas.check([
+        quotas.Count("aws_vpn_routes_from_customer_gateway", _key("gcpHub"),
+                     len(settings.gcp_hub.subnets) + len(settings.advertised_ranges)),
+        quotas.Count("gcp_custom_advertised_ranges_per_router", _key("gcpHub") + ".spokes",
+                     len(settings.advertised_ranges)),
+    ]))
     for i, zone in enumerate(settings.network.zones):
         if not zone.startswith(aws_region) or len(zone) != len(aws_region) + 1:
             raise SettingsError(f"{_key('network')}.zones[{i}]", zone,
