@@ -1,8 +1,21 @@
-"""Text and Markdown for one stack's summary, or for the difference between two."""
+"""Text and Markdown for one stack's summary, or for the difference between two.
+
+Both are a sequence of blocks (heading, paragraph, list, table) separated by a blank line, so a
+Markdown renderer never runs a note into the table above it. In Markdown, a table longer than
+FOLD_ROWS rows is folded into a <details> element.
+"""
 
 from __future__ import annotations
 
 from typing import Any
+
+from offline.cost import plural
+
+FOLD_ROWS = 15
+UNCONFIRMED = "†"
+UNCONFIRMED_NOTE = (f"{UNCONFIRMED} Unconfirmed price: offline/prices.json has no primary source for "
+                    "this figure in this region; check it before relying on it.")
+NO_PRICE = "n/a"
 
 
 def _money(value: float) -> str:
@@ -14,93 +27,175 @@ def _signed(value: float, money: bool = False) -> str:
     return ("+" if value > 0 else "-" if value < 0 else "±") + text
 
 
-def _table(rows: list[list[str]], header: list[str], markdown: bool) -> list[str]:
+def _cell(value: str) -> str:
+    return str(value).replace("|", "\\|")
+
+
+def _table(rows: list[list[str]], header: list[str], markdown: bool, summary: str = "") -> str:
     if markdown:
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        lines += ["| " + " | ".join(r) + " |" for r in rows]
-        return lines
+        lines += ["| " + " | ".join(_cell(c) for c in r) + " |" for r in rows]
+        table = "\n".join(lines)
+        if len(rows) > FOLD_ROWS:
+            return f"<details><summary>{summary or plural(len(rows), 'row')}</summary>\n\n{table}\n\n</details>"
+        return table
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    return [fmt.format(*header), fmt.format(*("-" * w for w in widths))] + [fmt.format(*r) for r in rows]
+    lines = [fmt.format(*header), fmt.format(*("-" * w for w in widths))] + [fmt.format(*r) for r in rows]
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def _heading(text: str, markdown: bool, level: int = 2) -> str:
-    return f"{'#' * level} {text}" if markdown else f"\n{text}\n{'=' * len(text)}"
+    return f"{'#' * level} {text}" if markdown else f"{text}\n{'=' * len(text)}"
+
+
+def _list(items: list[str], markdown: bool) -> str:
+    return "\n".join(("- " if markdown else "  ") + i for i in items)
+
+
+def _join(blocks: list[str]) -> str:
+    return "\n\n".join(b for b in blocks if b) + "\n"
 
 
 def topology_words(t: dict[str, Any]) -> list[str]:
     dns = t["dns"]
     directions = [name for name, on in (("GCP -> AWS", dns["gcpToAws"]), ("AWS -> GCP", dns["awsToGcp"])) if on]
     return [
-        f"Site-to-site: {t['layout']}, {t['tunnels']} GCP tunnel(s), external gateway "
+        f"Site-to-site: {t['layout']}, {plural(t['tunnels'], 'GCP tunnel')}, external gateway "
         f"{t['redundancyType']}; SLA: {t['sla']}.",
         f"Bandwidth ceiling: {t['aggregateGbps']:g} Gbps aggregate with ECMP, "
         f"{t['singleFlowGbps']:g} Gbps per flow; "
         + ("survives AWS tunnel maintenance." if t["survivesAwsMaintenance"]
            else "a lone tunnel goes down during AWS maintenance."),
-        f"Egress: {t['egressIpsToAllowlist']} Elastic IP(s) to allowlist; "
-        + (f"Client VPN in {t['clientVpnAssociations']} zone(s), "
+        f"Egress: {plural(t['egressIpsToAllowlist'], 'Elastic IP')} to allowlist; "
+        + (f"Client VPN in {plural(t['clientVpnAssociations'], 'zone')}, "
            + ("full tunnel." if t["clientVpnFullTunnel"] else "split tunnel.")
            if t["clientVpnAssociations"] else "Client VPN off.")
-        + (f" Twingate: {t['twingateConnectors']} connectors behind the same NAT."
+        + (f" Twingate: {plural(t['twingateConnectors'], 'connector')} behind the same NAT."
            if t.get("twingateConnectors") else ""),
         f"GCP spokes: {len(t['spokes'])}" + (f" ({', '.join(t['spokes'])})." if t["spokes"] else "."),
         "Private DNS: " + (", ".join(directions) if directions else "none") + ".",
     ]
 
 
+def _unit_price(i: dict[str, Any], regions: dict[str, Any]) -> str:
+    if i["unit_price"] is None:
+        return "no price" + (f" ({i['missing']} {regions[i['missing']]})" if i.get("missing") in regions else "")
+    return f"${i['unit_price']:.3f} / {i['unit']}" + (f" {UNCONFIRMED}" if i.get("unconfirmed") else "")
+
+
+def _monthly(i: dict[str, Any] | None) -> str:
+    if i is None:
+        return _money(0)
+    return NO_PRICE if i["monthly"] is None else _money(i["monthly"])
+
+
+def _missing_prices(c: dict[str, Any], markdown: bool) -> list[str]:
+    """The regions (or instance types) without prices, named; empty when everything is priced."""
+    missing = c.get("missingPrices") or []
+    if not missing:
+        return []
+    unpriced = sum(1 for i in c["items"] if i["monthly"] is None)
+    lead = (f"Not priced: {plural(unpriced, 'item')}; the total leaves "
+            f"{'it' if unpriced == 1 else 'them'} out and is not the full monthly cost.")
+    return [lead, _list([m["message"] for m in missing], markdown)]
+
+
+def _total_words(c: dict[str, Any]) -> str:
+    words = f"{_money(c['monthlyTotal'])} per month ({c['currency']})"
+    if c.get("missingPrices"):
+        keys = ", ".join(f"{m['key']} {m['region']}" for m in c["missingPrices"])
+        words += f", priced items only: no prices for {keys}"
+    return words
+
+
 def render(summary: dict[str, Any], markdown: bool = False) -> str:
-    lines = [_heading(f"Offline plan: stack {summary['stack']}", markdown, 1 if markdown else 2)]
-    lines.append(f"{summary['resourceCount']} resources; AWS {summary['regions']['aws']}, "
-                 f"GCP {summary['regions']['gcp']}.")
-    lines.append(_heading("Topology", markdown))
-    lines += [("- " if markdown else "  ") + w for w in topology_words(summary["topology"])]
-    lines.append(_heading("Resources by component", markdown))
+    blocks = [_heading(f"Offline plan: stack {summary['stack']}", markdown, 1 if markdown else 2)]
+    blocks.append(f"{plural(summary['resourceCount'], 'resource')}; AWS {summary['regions']['aws']}, "
+                  f"GCP {summary['regions']['gcp']}.")
+    blocks += [_heading("Topology", markdown), _list(topology_words(summary["topology"]), markdown)]
+    blocks.append(_heading("Resources by component", markdown))
     rows = [[c, t, str(n)] for c, types in summary["resources"].items() for t, n in types.items()]
-    lines += _table(rows, ["component", "type", "count"], markdown)
-    lines.append(_heading("Estimated monthly cost", markdown))
+    blocks.append(_table(rows, ["component", "type", "count"], markdown,
+                         f"{plural(summary['resourceCount'], 'resource')} of "
+                         f"{plural(len(rows), 'type')} in "
+                         f"{plural(len(summary['resources']), 'component')}"))
+    blocks.append(_heading("Estimated monthly cost", markdown))
     c = summary["cost"]
-    rows = [[i["item"], f"{i['quantity']:g}", f"${i['unit_price']:.3f} / {i['unit']}",
-             _money(i["monthly"]), i["basis"]] for i in c["items"]]
-    rows.append(["total", "", "", _money(c["monthlyTotal"]), ""])
-    lines += _table(rows, ["item", "quantity", "unit price", "per month", "basis"], markdown)
-    lines.append(f"Prices of {c['pricesRetrieved']} from offline/prices.json; usage assumptions: "
-                 + ", ".join(f"{k}={v}" for k, v in c["assumptions"].items()) + ".")
-    lines += _violations(summary["violations"], markdown)
-    return "\n".join(lines) + "\n"
+    blocks.append(f"Total: {_total_words(c)}.")
+    regions = {m["key"]: m["region"] for m in c.get("missingPrices") or []}
+    rows = [[i["item"], f"{i['quantity']:g}", _unit_price(i, regions), _monthly(i), i["basis"]]
+            for i in c["items"]]
+    rows.append(["total" if not c.get("missingPrices") else "total (priced items only)", "", "",
+                 _money(c["monthlyTotal"]), ""])
+    blocks.append(_table(rows, ["item", "quantity", "unit price", "per month", "basis"], markdown,
+                         f"{plural(len(c['items']), 'cost item')}, {_total_words(c)}"))
+    blocks += _missing_prices(c, markdown)
+    if any(i.get("unconfirmed") for i in c["items"]):
+        blocks.append(UNCONFIRMED_NOTE)
+    blocks.append(f"Prices of {c['pricesRetrieved']} from offline/prices.json; usage assumptions: "
+                  + ", ".join(f"{k}={v}" for k, v in c["assumptions"].items()) + ".")
+    blocks += _violations(summary["violations"], markdown)
+    return _join(blocks)
 
 
 def _violations(violations: list[dict], markdown: bool) -> list[str]:
-    lines = [_heading("Policy", markdown)]
+    blocks = [_heading("Policy", markdown)]
     if not violations:
-        return lines + ["No policy violations."]
+        return blocks + ["No policy violations."]
     rows = [[v["level"], v["policy"], v["resource"], v["message"]] for v in violations]
-    return lines + _table(rows, ["level", "policy", "resource", "message"], markdown)
+    mandatory = sum(1 for v in violations if v["level"] == "mandatory")
+    return blocks + [_table(rows, ["level", "policy", "resource", "message"], markdown,
+                            f"{plural(len(rows), 'policy violation')} ({mandatory} mandatory)")]
 
 
 def render_diff(before: dict[str, Any], after: dict[str, Any], markdown: bool = False,
                 labels: tuple[str, str] = ("before", "after")) -> str:
-    lines = [_heading(f"Offline plan diff: {labels[0]} -> {labels[1]}", markdown, 1 if markdown else 2)]
+    blocks = [_heading(f"Offline plan diff: {labels[0]} -> {labels[1]}", markdown, 1 if markdown else 2)]
     delta = after["cost"]["monthlyTotal"] - before["cost"]["monthlyTotal"]
-    lines.append(f"Resources: {before['resourceCount']} -> {after['resourceCount']} "
-                 f"({_signed(after['resourceCount'] - before['resourceCount'])}); monthly cost: "
-                 f"{_money(before['cost']['monthlyTotal'])} -> {_money(after['cost']['monthlyTotal'])} "
-                 f"({_signed(delta, money=True)}).")
-    lines.append(_heading("Topology", markdown))
-    for old, new in zip(topology_words(before["topology"]), topology_words(after["topology"]), strict=True):
-        lines.append(("- " if markdown else "  ") + (new if old == new else f"{old} -> {new}"))
+    partial = [label for label, s in zip(labels, (before, after), strict=True) if s["cost"].get("missingPrices")]
+    blocks.append(f"Resources: {before['resourceCount']} -> {after['resourceCount']} "
+                  f"({_signed(after['resourceCount'] - before['resourceCount'])}); monthly cost: "
+                  f"{_money(before['cost']['monthlyTotal'])} -> {_money(after['cost']['monthlyTotal'])} "
+                  f"({_signed(delta, money=True)})"
+                  + (f"; priced items only, prices are missing for {' and '.join(partial)}." if partial else "."))
+    blocks.append(_heading("Topology", markdown))
+    words = [new if old == new else f"{old} -> {new}"
+             for old, new in zip(topology_words(before["topology"]), topology_words(after["topology"]), strict=True)]
+    blocks.append(_list(words, markdown))
     counts = lambda s: {(c, t): n for c, ts in s["resources"].items() for t, n in ts.items()}  # noqa: E731
     a, b = counts(before), counts(after)
     rows = [[c, t, str(a.get((c, t), 0)), str(b.get((c, t), 0)), _signed(b.get((c, t), 0) - a.get((c, t), 0))]
             for c, t in sorted(set(a) | set(b)) if a.get((c, t), 0) != b.get((c, t), 0)]
-    lines.append(_heading("Resource changes", markdown))
+    blocks.append(_heading("Resource changes", markdown))
     header = ["component", "type", labels[0], labels[1], "change"]
-    lines += _table(rows, header, markdown) if rows else ["No change in resource counts."]
-    ca = {i["item"]: i["monthly"] for i in before["cost"]["items"]}
-    cb = {i["item"]: i["monthly"] for i in after["cost"]["items"]}
-    rows = [[item, _money(ca.get(item, 0)), _money(cb.get(item, 0)), _signed(cb.get(item, 0) - ca.get(item, 0), True)]
-            for item in list(dict.fromkeys([*ca, *cb])) if round(ca.get(item, 0), 2) != round(cb.get(item, 0), 2)]
-    lines.append(_heading("Cost changes (per month)", markdown))
-    lines += _table(rows, ["item", labels[0], labels[1], "change"], markdown) if rows else ["No cost change."]
-    lines += _violations(after["violations"], markdown)
-    return "\n".join(lines) + "\n"
+    blocks.append(_table(rows, header, markdown, plural(len(rows), "changed resource type"))
+                  if rows else "No change in resource counts.")
+    ca = {i["item"]: i for i in before["cost"]["items"]}
+    cb = {i["item"]: i for i in after["cost"]["items"]}
+    value = lambda items, item: (items[item]["monthly"] if item in items else 0)  # noqa: E731
+    rows, unconfirmed = [], False
+    for item in dict.fromkeys([*ca, *cb]):
+        old, new = value(ca, item), value(cb, item)
+        if old is None or new is None:
+            if old is new:
+                continue
+            change = NO_PRICE
+        elif round(old, 2) != round(new, 2):
+            change = _signed(new - old, True)
+        else:
+            continue
+        marked = any(side.get(item, {}).get("unconfirmed") for side in (ca, cb))
+        unconfirmed |= marked
+        rows.append([item + (f" {UNCONFIRMED}" if marked else ""), _monthly(ca.get(item)),
+                     _monthly(cb.get(item)), change])
+    blocks.append(_heading("Cost changes (per month)", markdown))
+    blocks.append(_table(rows, ["item", labels[0], labels[1], "change"], markdown,
+                         plural(len(rows), "changed cost item")) if rows else "No cost change.")
+    for label, s in zip(labels, (before, after), strict=True):
+        if s["cost"].get("missingPrices"):
+            blocks.append(f"{label}: " + " ".join(m["message"] for m in s["cost"]["missingPrices"]))
+    if unconfirmed:
+        blocks.append(UNCONFIRMED_NOTE)
+    blocks += _violations(after["violations"], markdown)
+    return _join(blocks)

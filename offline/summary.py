@@ -7,11 +7,71 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from offline import cost
-from offline.evaluate import ROOT_DIR, Deployment, is_secret, reveal, run_program, stack_config, stack_name
+from offline.cost import plural
+from offline.evaluate import ROOT_DIR, Deployment, is_secret, reveal, run_program, stack_config, stack_file, stack_name
 from policy.rules import ResourceView, run_rules
 
 AWS_TUNNEL_GBPS = 1.25
+
+
+class StackFileError(ValueError):
+    """A stack file that cannot be read as a Pulumi stack file; `str()` is one line."""
+
+    def __init__(self, path: Path, problem: str):
+        self.path, self.problem = path, " ".join(problem.split())
+        super().__init__(f"{path}: {self.problem}")
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error)
+    context, context_mark = getattr(error, "context", None), getattr(error, "context_mark", None)
+    where = lambda m: f"line {m.line + 1}, column {m.column + 1}"  # noqa: E731
+    text = f"invalid YAML at {where(mark)}: {problem}" if mark is not None else f"invalid YAML: {problem}"
+    if context:
+        text += f" ({context}" + (f" that starts at {where(context_mark)}" if context_mark else "") + ")"
+    return text
+
+
+def _kind(value: Any) -> str:
+    return {list: "a list", str: "a string", int: "a number", float: "a number",
+            bool: "a boolean"}.get(type(value), type(value).__name__)
+
+
+def load_stack_config(stack: str, project_dir: Path = ROOT_DIR) -> dict[str, Any]:
+    """`stack_config`, after checking the file is UTF-8 YAML with a mapping `config:`.
+
+    Anything else raises StackFileError naming the file, instead of a parser traceback.
+    """
+    path = stack_file(stack, project_dir)
+    if not path.exists():
+        raise StackFileError(path, "no such stack file")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as error:
+        raise StackFileError(path, f"cannot read it: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        raise StackFileError(path, f"not UTF-8 text (byte 0x{error.object[error.start]:02x} at "
+                             f"offset {error.start})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise StackFileError(path, _yaml_problem(error)) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise StackFileError(path, f"the top level is {_kind(data)}; a stack file is a mapping "
+                             "(config:, secretsprovider:, ...)")
+    config = data.get("config")
+    if config is not None and not isinstance(config, dict):
+        raise StackFileError(path, f"config: is {_kind(config)}; expected a mapping of keys to values")
+    bad_keys = [k for k in config or {} if not isinstance(k, str)]
+    if bad_keys:
+        raise StackFileError(path, f"config: key {bad_keys[0]!r} is not a string")
+    return stack_config(stack, project_dir)
 
 
 def component_of(parent_urn: str) -> str:
@@ -45,7 +105,8 @@ def topology(d: Deployment) -> dict[str, Any]:
     return {
         "connections": connections,
         "tunnels": tunnels,
-        "layout": f"{connections} connection(s) x {tunnels // connections if connections else 0} tunnel(s)",
+        "layout": (f"{plural(connections, 'connection')} x "
+                   f"{plural(tunnels // connections if connections else 0, 'tunnel')}"),
         "redundancyType": gateways[0].get("redundancyType") if gateways else None,
         "sla": ("99.99% (GCP HA VPN)" if tunnels == 4 and connections == 2
                 else "no GCP HA VPN SLA; AWS 99.95% per connection"),
@@ -64,7 +125,7 @@ def topology(d: Deployment) -> dict[str, Any]:
 def summarise(stack: str, project_dir: Path = ROOT_DIR) -> dict[str, Any]:
     """Evaluate a stack (name or stack file) offline and describe it."""
     name = stack_name(stack)
-    config = stack_config(stack, project_dir)
+    config = load_stack_config(stack, project_dir)
     return describe(name, config, run_program(config, stack=name, project_dir=project_dir))
 
 
@@ -73,7 +134,8 @@ def describe(name: str, config: dict[str, Any], d: Deployment) -> dict[str, Any]
     by_component: dict[str, Counter] = defaultdict(Counter)
     for r in d.resources:
         by_component[component_of(r.parent)][r.type] += 1
-    items = cost.estimate(d, config.get("aws:region"), config.get("gcp:region"))
+    estimate = cost.assess(d, config.get("aws:region"), config.get("gcp:region"))
+    items = estimate.items
     prices = cost.load_prices()
     return {
         "stack": name,
@@ -83,7 +145,10 @@ def describe(name: str, config: dict[str, Any], d: Deployment) -> dict[str, Any]
         "topology": topology(d),
         "cost": {
             "items": [asdict(i) for i in items],
-            "monthlyTotal": cost.total(items),
+            "monthlyTotal": cost.total(items),  # of the priced items; see `complete`
+            "complete": estimate.complete,
+            "missingPrices": [asdict(m) for m in estimate.missing],
+            "unconfirmedPrices": any(i.unconfirmed for i in items),
             "currency": prices["currency"],
             "pricesRetrieved": prices["retrieved"],
             "assumptions": {k: v["value"] for k, v in prices["usageAssumptions"].items()},

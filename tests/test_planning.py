@@ -98,6 +98,56 @@ def test_allocation_is_unique_usable_and_prefix_stable(pool, count):
     assert got[: count - 1] == inside_cidrs.allocate(pool, count - 1)[: count - 1]
 
 
+KNOWN_ALLOCATIONS = [  # recorded from the list-based allocate before it became lazy
+    ("169.254.10.0/24", 4, ("169.254.10.0/30", "169.254.10.4/30", "169.254.10.8/30", "169.254.10.12/30")),
+    ("169.254.0.0/16", 3, ("169.254.0.4/30", "169.254.0.8/30", "169.254.0.12/30")),
+    ("169.254.0.0/28", 3, ("169.254.0.4/30", "169.254.0.8/30", "169.254.0.12/30")),
+    ("169.254.0.0/22", 2, ("169.254.0.4/30", "169.254.0.8/30")),
+    ("169.254.1.0/24", 2, ("169.254.1.4/30", "169.254.1.8/30")),
+    ("169.254.4.0/23", 2, ("169.254.4.4/30", "169.254.4.8/30")),
+    ("169.254.169.240/28", 3, ("169.254.169.240/30", "169.254.169.244/30", "169.254.169.248/30")),
+    ("169.254.255.240/28", 4, ("169.254.255.240/30", "169.254.255.244/30", "169.254.255.248/30",
+                               "169.254.255.252/30")),
+]
+
+
+@pytest.mark.parametrize("pool,count,expected", KNOWN_ALLOCATIONS)
+def test_allocation_matches_known_results(pool, count, expected):
+    assert inside_cidrs.allocate(ipaddress.IPv4Network(pool), count) == expected
+
+
+def _listed(pool, count):  # the allocation as it was first written: every /30, then a slice
+    return tuple(str(n) for n in [n for n in pool.subnets(new_prefix=30)
+                                  if n not in inside_cidrs.AWS_RESERVED][:count])
+
+
+@given(pool=link_local_pools.filter(lambda p: p.prefixlen >= 20), count=st.integers(1, 8))
+def test_lazy_allocation_equals_the_listed_one(pool, count):
+    expected = _listed(pool, count)
+    if len(expected) < count:
+        with pytest.raises(SettingsError, match=f"holds {len(inside_cidrs.usable_in(pool))} usable"):
+            inside_cidrs.allocate(pool, count)
+    else:
+        assert inside_cidrs.allocate(pool, count) == expected
+    assert inside_cidrs.usable_count(pool) == len(inside_cidrs.usable_in(pool))
+
+
+def test_allocation_work_is_proportional_to_the_count(monkeypatch):
+    made = []
+    real = inside_cidrs.ipaddress.IPv4Network
+
+    def counting(*args, **kwargs):
+        made.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(inside_cidrs.ipaddress, "IPv4Network", counting)
+    monkeypatch.setattr(real, "subnets", lambda *a, **k: pytest.fail("listed every /30 of the pool"))
+    pool = real("169.254.0.0/16")
+    assert inside_cidrs.allocate(pool, 8)[0] == "169.254.0.4/30"
+    assert len(made) <= 8
+    assert inside_cidrs.usable_count(pool) == 16384 - len(inside_cidrs.AWS_RESERVED)
+
+
 def test_pool_too_small_names_the_key():
     with pytest.raises(SettingsError, match=r"insideCidrPool.*holds 0 usable /30s but 2"):
         inside_cidrs.allocate(ipaddress.IPv4Network("169.254.169.252/30"), 2, "insideCidrPool")

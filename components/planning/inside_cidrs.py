@@ -8,7 +8,8 @@ stack that grows from one tunnel to four keeps the addresses it already had.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from itertools import islice
 from typing import Any
 
 from .errors import SettingsError
@@ -32,8 +33,28 @@ def is_usable(net: ipaddress.IPv4Network) -> bool:
     return net.prefixlen == 30 and net.subnet_of(LINK_LOCAL) and net not in AWS_RESERVED
 
 
+_RESERVED_STARTS = frozenset(int(n.network_address) for n in AWS_RESERVED)
+
+
+def iter_usable(pool: ipaddress.IPv4Network) -> Iterator[ipaddress.IPv4Network]:
+    """The /30s of `pool` AWS accepts, in address order, made one at a time (a /16 holds 16384)."""
+    if pool.prefixlen > 30:
+        return
+    start = int(pool.network_address)
+    for address in range(start, start + pool.num_addresses, 4):
+        if address not in _RESERVED_STARTS:
+            yield ipaddress.IPv4Network((address, 30))
+
+
+def usable_count(pool: ipaddress.IPv4Network) -> int:
+    """How many /30s of `pool` AWS accepts, without listing them."""
+    if pool.prefixlen > 30:
+        return 0
+    return pool.num_addresses // 4 - sum(1 for n in AWS_RESERVED if n.subnet_of(pool))
+
+
 def usable_in(pool: ipaddress.IPv4Network) -> list[ipaddress.IPv4Network]:
-    return [n for n in pool.subnets(new_prefix=30) if n not in AWS_RESERVED]
+    return list(iter_usable(pool))
 
 
 def parse_pool(key: str, value: Any) -> ipaddress.IPv4Network:
@@ -65,11 +86,11 @@ def parse_explicit(key: str, values: Sequence[Any], expected: int) -> tuple[str,
 
 def allocate(pool: ipaddress.IPv4Network, count: int, key: str = "insideCidrPool") -> tuple[str, ...]:
     """The first `count` usable /30s of `pool`, in order: position i always gets the same /30."""
-    usable = usable_in(pool)
-    if count > len(usable):
-        raise SettingsError(key, str(pool), f"it holds {len(usable)} usable /30s but {count} "
+    got = tuple(str(n) for n in islice(iter_usable(pool), max(count, 0)))
+    if len(got) < count:
+        raise SettingsError(key, str(pool), f"it holds {usable_count(pool)} usable /30s but {count} "
                             "tunnels need one each; choose a larger pool")
-    return tuple(str(n) for n in usable[:count])
+    return got
 
 
 def tunnel_addresses(inside_cidr: str) -> tuple[str, str]:
