@@ -3,7 +3,8 @@
     python bench/benchmark.py
 
 Prints figures; asserts nothing. Evaluation times are wall-clock on this machine (median of
-several runs). The critical path uses the typical creation times in creation_times.json.
+several runs); the ratios, all measured in the same run, are what carries to another machine.
+The critical path uses the typical creation times in creation_times.json.
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ def with_spokes(n: int) -> dict:
 def spoke_growth() -> None:
     print("In-process evaluation of prod with N spokes (providers already imported), median of 3:")
     run_program(with_spokes(1), stack="prod")  # warm up imports
+    base = None
     for n in (1, 10, 50):
         samples, count = [], 0
         for _ in range(3):
@@ -81,7 +83,10 @@ def spoke_growth() -> None:
             d = run_program(with_spokes(n), stack="prod")
             samples.append(time.perf_counter() - start)
             count = len(d.resources)
-        print(f"  {n:3d} spokes: {statistics.median(samples):5.2f} s for {count} resources")
+        median = statistics.median(samples)
+        base = base or (median, count)
+        print(f"  {n:3d} spokes: {median:5.2f} s for {count} resources "
+              f"(x{median / base[0]:.2f} the time for x{count / base[1]:.2f} the resources)")
 
 
 @cache
