@@ -51,13 +51,16 @@ def _fields(parse, key, *extra):
     return section.fields_read
 
 
+SECTION_PARSERS = (("multicloud-vpn:siteToSite", s.parse_site_to_site, ()),
+                   ("multicloud-vpn:gcpHub", s.parse_gcp_hub, ("asia-northeast1",)),
+                   ("multicloud-vpn:network", s.parse_network, ()),
+                   ("multicloud-vpn:clientVpn", s.parse_client_vpn, (ROOT_DIR,)),
+                   ("multicloud-vpn:dns", s.parse_dns, ()),
+                   ("multicloud-vpn:twingate", s.parse_twingate, ()))
+
+
 def test_readme_and_project_file_document_every_field():
-    for key, parse, extra in (("multicloud-vpn:siteToSite", s.parse_site_to_site, ()),
-                              ("multicloud-vpn:gcpHub", s.parse_gcp_hub, ("asia-northeast1",)),
-                              ("multicloud-vpn:network", s.parse_network, ()),
-                              ("multicloud-vpn:clientVpn", s.parse_client_vpn, (ROOT_DIR,)),
-                              ("multicloud-vpn:dns", s.parse_dns, ()),
-                              ("multicloud-vpn:twingate", s.parse_twingate, ())):
+    for key, parse, extra in SECTION_PARSERS:
         name = key.split(":")[1]
         description = PROJECT_FILE["config"][name]["description"]
         assert f"`{key}`" in CONFIGURATION
@@ -92,3 +95,20 @@ def test_readme_links_every_docs_page_and_every_link_resolves():
     for source in (ROOT_DIR / "README.md", *DOCS.glob("*.md")):
         for target in re.findall(r"\]\(([^)#:]+\.md)(?:#[^)]*)?\)", source.read_text()):
             assert (source.parent / target).exists(), (source.name, target)
+
+
+def test_pulumi_yaml_and_the_configuration_page_are_generated_from_the_reference_table():
+    from components.planning import reference
+    project = (ROOT_DIR / "Pulumi.yaml").read_text()
+    assert reference.render_project_file(project) == project, \
+        "Pulumi.yaml is stale: run python -m components.planning.reference"
+    assert reference.render_docs(CONFIGURATION) == CONFIGURATION, \
+        "docs/configuration.md is stale: run python -m components.planning.reference"
+
+
+def test_every_field_a_parser_reads_is_in_the_reference_table_and_back():
+    from components.planning import reference
+    for key, parse, extra in SECTION_PARSERS:
+        table = reference.section_for(key)
+        read = _fields(parse, key, *extra)
+        assert read == {f.name for f in table.fields}, (key, read ^ {f.name for f in table.fields})

@@ -76,7 +76,7 @@ def parse_network(section: Section) -> NetworkSettings:
     if not vpc.is_private or not 16 <= vpc.prefixlen <= 22:
         raise SettingsError(key, str(vpc), accepted)
     zones = section.choice("availabilityZones", (1, 2, 3))
-    nat = section.choice("natGateways", NAT_MODES, "shared")
+    nat = section.choice("natGateways", NAT_MODES)
     names: list[str] = []
     for key, raw in section.items("zones"):
         if not isinstance(raw, str) or not ZONE_NAME.match(raw):
@@ -119,7 +119,7 @@ def _cidr_list(section: Section, name: str) -> tuple[str, ...]:
 
 def parse_client_vpn(section: Section, base_dir: Path) -> ClientVpnSettings:
     """Switched off, the section may stay in the stack file; what is written is still checked."""
-    enabled = section.boolean("enabled", False)
+    enabled = section.boolean("enabled")
     if not enabled and section.only_read_so_far():
         return ClientVpnSettings(enabled=False)
     cidr_key = section.child("clientCidr")
@@ -132,7 +132,7 @@ def parse_client_vpn(section: Section, base_dir: Path) -> ClientVpnSettings:
     portal_file = section.optional_string("selfServiceSamlMetadataFile")
     portal = (read_saml_metadata(section.child("selfServiceSamlMetadataFile"), portal_file, base_dir)
               if portal_file else None)
-    split = section.boolean("splitTunnel", False)
+    split = section.boolean("splitTunnel")
     destinations = _cidr_list(section, "splitTunnelDestinations")
     if INTERNET in destinations:
         raise SettingsError(section.child("splitTunnelDestinations"), list(destinations),
@@ -154,17 +154,17 @@ def parse_client_vpn(section: Section, base_dir: Path) -> ClientVpnSettings:
         client_cidr=str(cidr),
         saml_metadata=saml,
         self_service_saml_metadata=portal,
-        transport=section.choice("transport", TRANSPORTS, "udp"),
-        port=section.choice("port", PORTS, 443),
-        session_timeout_hours=section.choice("sessionTimeoutHours", SESSION_HOURS, 12),
-        disconnect_on_session_timeout=section.boolean("disconnectOnSessionTimeout", True),
+        transport=section.choice("transport", TRANSPORTS),
+        port=section.choice("port", PORTS),
+        session_timeout_hours=section.choice("sessionTimeoutHours", SESSION_HOURS),
+        disconnect_on_session_timeout=section.boolean("disconnectOnSessionTimeout"),
         split_tunnel=split,
         split_tunnel_destinations=destinations,
         access_groups=tuple(groups),
-        log_retention_days=section.choice("logRetentionDays", LOG_RETENTION_DAYS, 30),
+        log_retention_days=section.choice("logRetentionDays", LOG_RETENTION_DAYS),
         login_banner=banner,
         certificate_domain=section.string(
-            "certificateDomain", "vpn.multicloud-vpn.internal",
+            "certificateDomain",
             accepted="expected a DNS name with at least one dot",
             check=lambda v: "." in v and " " not in v and not v.startswith("*")),
     )

@@ -61,7 +61,7 @@ def parse_dns(section: Section) -> DnsSettings:
                 raise SettingsError(f"{section.child('gcpDomains')}[{i}]", domain.rstrip("."),
                                     f"it overlaps the AWS domain {other.rstrip('.')}: one name "
                                     "cannot be answered by both clouds")
-    aws_to_gcp = section.boolean("awsToGcp", False)
+    aws_to_gcp = section.boolean("awsToGcp")
     forwarders = []
     for key, raw in section.items("gcpForwarderIps"):
         try:
@@ -73,7 +73,7 @@ def parse_dns(section: Section) -> DnsSettings:
                             f"it needs at least one domain in {section.child('gcpDomains')}")
     settings = DnsSettings(
         aws_domains=aws_domains, gcp_domains=gcp_domains, aws_to_gcp=aws_to_gcp,
-        create_private_zones=section.boolean("createPrivateZones", False),
+        create_private_zones=section.boolean("createPrivateZones"),
         gcp_forwarder_ips=tuple(forwarders),
     )
     section.finish()

@@ -7,12 +7,14 @@ not 2) and rejects keys nobody reads, so a typo fails loudly instead of silently
 
 from __future__ import annotations
 
+import copy
 import difflib
 import ipaddress
 import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
+from . import reference
 from .errors import MISSING, SettingsError
 
 T = TypeVar("T")
@@ -41,12 +43,24 @@ class Section:
             raise SettingsError(key, value, "expected a YAML object (a mapping of settings)")
         self._values = dict(value)
         self._read: set[str] = set()
+        self._table = reference.section_for(key)
 
     def child(self, name: str) -> str:
         return f"{self.key}.{name}"
 
+    def _default(self, name: str, given: Any) -> Any:
+        """The reference table's default; a parser may repeat it but never contradict it."""
+        field = self._table.field(name) if self._table else None
+        if field is None or field.default in (reference.REQUIRED, reference.NO_DEFAULT, reference.COMPUTED):
+            return given
+        if given is not MISSING and given != field.default:
+            raise AssertionError(f"{self.child(name)}: the parser's default {given!r} is not the "
+                                 f"reference table's {field.default!r}")
+        return copy.deepcopy(field.default)
+
     def raw(self, name: str, default: Any = MISSING) -> Any:
         self._read.add(name)
+        default = self._default(name, default)
         value = self._values.get(name, MISSING)
         if value is MISSING or value is None:
             if default is MISSING:
@@ -101,8 +115,14 @@ class Section:
 
     def items(self, name: str) -> Iterator[tuple[str, Any]]:
         """(key, value) for each entry of an optional list, keys like `...name[2]`."""
-        for index, value in enumerate(self.list(name, [])):
+        for index, value in enumerate(self.list(name, self._default(name, MISSING)
+                                                 if self._has_default(name) else [])):
             yield f"{self.child(name)}[{index}]", value
+
+    def _has_default(self, name: str) -> bool:
+        field = self._table.field(name) if self._table else None
+        return field is not None and field.default not in (
+            reference.REQUIRED, reference.NO_DEFAULT, reference.COMPUTED)
 
     def only_read_so_far(self) -> bool:
         """True when every key present has already been read."""

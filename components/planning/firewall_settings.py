@@ -59,6 +59,6 @@ def parse_firewall(section: Section) -> FirewallSettings:
             allow.append(Allow(protocol, _ports(item, protocol)))
             item.finish()
         allow = tuple(allow)
-    settings = FirewallSettings(allow=allow, logging=section.boolean("logging", False))
+    settings = FirewallSettings(allow=allow, logging=section.boolean("logging"))
     section.finish()
     return settings

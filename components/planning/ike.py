@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import reference
+
 
 @dataclass(frozen=True)
 class IkeProfile:
@@ -78,4 +80,4 @@ PROFILES = {
     )
 }
 
-DEFAULT_PROFILE = "aes256-sha256-ecp384"
+DEFAULT_PROFILE = reference.BY_KEY["siteToSite"].field("ikeProfile").default  # type: ignore[union-attr]

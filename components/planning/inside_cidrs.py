@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from itertools import islice
 from typing import Any
 
+from . import reference
 from .errors import SettingsError
 from .fields import ipv4_network
 
@@ -23,7 +24,7 @@ AWS_RESERVED = tuple(ipaddress.IPv4Network(c) for c in (
     "169.254.4.0/30", "169.254.5.0/30", "169.254.169.252/30",
 ))
 
-DEFAULT_POOL = "169.254.10.0/24"
+DEFAULT_POOL = reference.BY_KEY["siteToSite"].field("insideCidrPool").default  # type: ignore[union-attr]
 
 ACCEPTED_INSIDE = ("a /30 inside 169.254.0.0/16 (e.g. 169.254.10.0/30), not one AWS reserves "
                    "(169.254.0.0/30 to 169.254.5.0/30, 169.254.169.252/30)")

@@ -136,8 +136,8 @@ def refuse_unknown_project_keys(config: Mapping[str, str | None]) -> None:
 def parse_site_to_site(section: Section) -> SiteToSiteSettings:
     connections = section.choice("connections", (1, 2))
     per_connection = section.choice("tunnelsPerConnection", (1, 2))
-    aws_asn = section.integer("awsAsn", 64512, accepted=ASN_ACCEPTED, check=is_private_asn)
-    gcp_asn = section.integer("gcpAsn", 65000, accepted=ASN_ACCEPTED, check=is_private_asn)
+    aws_asn = section.integer("awsAsn", accepted=ASN_ACCEPTED, check=is_private_asn)
+    gcp_asn = section.integer("gcpAsn", accepted=ASN_ACCEPTED, check=is_private_asn)
     if gcp_asn == aws_asn:
         raise SettingsError(section.child("gcpAsn"), gcp_asn,
                             f"it must differ from {section.child('awsAsn')} ({aws_asn}): "
@@ -147,13 +147,13 @@ def parse_site_to_site(section: Section) -> SiteToSiteSettings:
     aws_tunnels = connections * 2
     explicit = section.list("insideCidrs", [])
     pool = inside_cidrs.parse_pool(section.child("insideCidrPool"),
-                                   section.raw("insideCidrPool", inside_cidrs.DEFAULT_POOL))
+                                   section.raw("insideCidrPool"))
     if explicit:
         cidrs = inside_cidrs.parse_explicit(section.child("insideCidrs"), explicit, aws_tunnels)
     else:
         cidrs = inside_cidrs.allocate(pool, aws_tunnels, section.child("insideCidrPool"))
-    profile_name = section.choice("ikeProfile", sorted(ike.PROFILES), ike.DEFAULT_PROFILE)
-    priority = section.integer("advertisedRoutePriority", 100, accepted="expected 0-65535",
+    profile_name = section.choice("ikeProfile", sorted(ike.PROFILES))
+    priority = section.integer("advertisedRoutePriority", accepted="expected 0-65535",
                                check=lambda v: 0 <= v <= 65535)
     versions = []
     for key, raw in section.items("keyVersions"):
@@ -196,7 +196,7 @@ def _subnet_list(section: Section, name: str, default_region: str, taken: set[st
 
 
 def parse_gcp_hub(section: Section, default_region: str) -> GcpHubSettings:
-    network = section.string("networkName", "hub", accepted=GCP_NAME_ACCEPTED,
+    network = section.string("networkName", accepted=GCP_NAME_ACCEPTED,
                              check=lambda v: bool(GCP_NAME.match(v)))
     taken = {network}
     subnets = _subnet_list(section, "subnets", default_region, taken)
@@ -204,14 +204,14 @@ def parse_gcp_hub(section: Section, default_region: str) -> GcpHubSettings:
         raise SettingsError(section.child("subnets"), [],
                             "expected at least one subnet: a list of {name, cidr[, region]}")
     spokes = _subnet_list(section, "spokes", default_region, taken)
-    limit = section.integer("peeringLimit", 25, accepted="expected 1-500 (the project's "
+    limit = section.integer("peeringLimit", accepted="expected 1-500 (the project's "
                             "peerings-per-network quota)", check=lambda v: 1 <= v <= 500)
     if len(spokes) > limit:
         raise SettingsError(section.child("spokes"), f"{len(spokes)} spokes",
                             f"the hub can peer with at most {limit} networks "
                             f"({section.child('peeringLimit')}); raise the quota and the setting, "
                             "or add another hub")
-    firewall = parse_firewall(Section(section.child("firewall"), section.raw("firewall", {})))
+    firewall = parse_firewall(Section(section.child("firewall"), section.raw("firewall")))
     section.finish()
     return GcpHubSettings(network_name=network, subnets=subnets, spokes=spokes, peering_limit=limit,
                           firewall=firewall)

@@ -79,7 +79,7 @@ def _is_ip(text: str, version: int) -> bool:
 
 
 def parse_twingate(section: Section) -> TwingateSettings:
-    enabled = section.boolean("enabled", False)
+    enabled = section.boolean("enabled")
     if not enabled and section.only_read_so_far():
         return TwingateSettings(enabled=False)
     groups: list[str] = []
@@ -106,8 +106,8 @@ def parse_twingate(section: Section) -> TwingateSettings:
         resources.append(TwingateResource(name, address, wanted, ports))
     settings = TwingateSettings(
         enabled=enabled,
-        remote_network_name=section.string("remoteNetworkName", "multicloud-vpn"),
-        instance_type=section.string("instanceType", "t3.micro",
+        remote_network_name=section.string("remoteNetworkName"),
+        instance_type=section.string("instanceType",
                                      accepted="expected an EC2 instance type such as t3.micro",
                                      check=lambda v: bool(INSTANCE_TYPE.match(v))),
         ami=section.string("amiId", DEFAULT_AMI,
@@ -115,7 +115,7 @@ def parse_twingate(section: Section) -> TwingateSettings:
                            check=lambda v: bool(AMI.match(v))),
         groups=tuple(groups),
         resources=tuple(resources),
-        include_private_ranges=section.boolean("includePrivateRanges", True),
+        include_private_ranges=section.boolean("includePrivateRanges"),
     )
     section.finish()
     if enabled and not resources:

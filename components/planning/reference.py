@@ -1,0 +1,262 @@
+"""The one table of every setting: name, default, what is accepted, what it does.
+
+The parsers take their defaults from here (a `Section` looks its fields up by key), and
+`Pulumi.yaml`'s config declarations and `docs/configuration.md` are generated from it:
+
+    .venv/bin/python -m components.planning.reference     # rewrite both from this table
+
+A test fails when either file no longer matches, so a default is written once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REQUIRED: Any = type("Required", (), {"__repr__": lambda self: "required"})()
+NO_DEFAULT: Any = type("NoDefault", (), {"__repr__": lambda self: "none"})()   # optional, no value
+COMPUTED: Any = type("Computed", (), {"__repr__": lambda self: "computed"})()  # the parser decides
+
+PROJECT = "multicloud-vpn"
+ROOT = Path(__file__).resolve().parents[2]
+BEGIN, END = "<!-- BEGIN generated from components/planning/reference.py -->", "<!-- END generated -->"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    default: Any
+    accepted: str
+    shown: str = ""   # how the default reads in the docs, when not the value itself
+    note: str = ""    # what a reader of Pulumi.yaml must know (a change that replaces something)
+
+    @property
+    def default_text(self) -> str:
+        if self.shown:
+            return self.shown
+        if self.default is REQUIRED:
+            return "required"
+        if self.default is NO_DEFAULT:
+            return "none"
+        if isinstance(self.default, bool):
+            return f"`{str(self.default).lower()}`"
+        if isinstance(self.default, str):
+            return f"`{self.default}`"
+        if isinstance(self.default, (list, tuple)):
+            return f"`{json.dumps(list(self.default))}`".replace('"', "")
+        return str(self.default)
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str            # e.g. "siteToSite", "gcpHub.subnets[]"
+    summary: str        # one line: what the section is for (top-level sections only)
+    fields: tuple[Field, ...]
+    default: Any = REQUIRED   # the section itself: REQUIRED or {} (optional)
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+ASN = "private ASN: 64512-65534 or 4200000000-4294967294"
+
+SECTIONS: tuple[Section, ...] = (
+    Section("siteToSite", "AWS <-> GCP HA VPN layout: connections x tunnels, ASNs, tunnel addresses, IKE.", (
+        Field("connections", REQUIRED, "1 or 2 AWS Site-to-Site VPN connections"),
+        Field("tunnelsPerConnection", REQUIRED, "1 or 2 GCP tunnels per connection"),
+        Field("awsAsn", 64512, f"{ASN} of the Transit Gateway; ignored when adopting one (its own ASN "
+                               "is read from AWS)"),
+        Field("gcpAsn", 65000, f"{ASN} of the Cloud Router; must differ from `awsAsn`; a 4-byte ASN "
+                               "goes to the customer gateways' `bgp_asn_extended`"),
+        Field("transitGatewayId", NO_DEFAULT, "`tgw-…`: adopt this Transit Gateway instead of creating one "
+                                              "(it should have VPN ECMP enabled; a warning says so if not)"),
+        Field("insideCidrs", NO_DEFAULT, "explicit tunnel /30s, one per **AWS** tunnel (2 per connection, idle "
+                                         "ones included), ordered c0-t1, c0-t2, c1-t1, c1-t2"),
+        Field("insideCidrPool", "169.254.10.0/24", "link-local pool (/16-/28) the /30s are taken from, by "
+                                                   "position, when `insideCidrs` is not set; stacks sharing "
+                                                   "one Transit Gateway need different pools"),
+        Field("ikeProfile", "aes256-sha256-ecp384", "`aes256-sha256-ecp384` (IKEv2, AES-256, SHA2-256, DH 20) "
+                                                    "or `aes256-sha256-modp2048` (same with DH 14), pinned on "
+                                                    "both clouds"),
+        Field("advertisedRoutePriority", 100, "0-65535, the same on every BGP peer (keep ≤ 200)"),
+        Field("keyVersions", COMPUTED, "one whole number per connection (c0, c1); raising one rotates that "
+                                     "connection's pre-shared keys (see [operations](operations.md"
+                                     "#rotating-pre-shared-keys))", shown="1 per connection"),
+    )),
+    Section("gcpHub", "GCP hub VPC that owns the HA VPN, its subnets, the spokes peered with it, the firewall.", (
+        Field("networkName", "hub", "GCP name of the hub VPC"),
+        Field("subnets", REQUIRED, "list of `{name, cidr, region}` (below), at least one; private, "
+                                   "non-overlapping ranges"),
+        Field("spokes", [], "list of `{name, cidr, region}` (below): one spoke VPC each (network and subnet "
+                            "take `name`); names unique across hub and spokes, ranges overlapping nothing else"),
+        Field("peeringLimit", 25, "1-500: the most spokes the hub may peer with (the project's "
+                                  "peerings-per-network quota)"),
+        Field("firewall", {}, "ingress from the AWS VPC range to every network created here (below)",
+              shown="ICMP, TCP 22 and 443"),
+    )),
+    Section("gcpHub.subnets[]", "", (
+        Field("name", REQUIRED, "GCP name: lower-case letters, digits and `-`, at most 63"),
+        Field("cidr", REQUIRED, "private IPv4 CIDR from /8 to /29"),
+        Field("region", COMPUTED, "a GCP region (`components/planning/regions.json`)", shown="`gcp:region`"),
+    )),
+    Section("gcpHub.spokes[]", "", (
+        Field("name", REQUIRED, "GCP name: lower-case letters, digits and `-`, at most 63"),
+        Field("cidr", REQUIRED, "private IPv4 CIDR from /8 to /29"),
+        Field("region", COMPUTED, "a GCP region (`components/planning/regions.json`)", shown="`gcp:region`"),
+    )),
+    Section("gcpHub.firewall", "", (
+        Field("allow", COMPUTED, "list of `{protocol, ports}` (below); `[]` creates no rule",
+              shown="ICMP, TCP 22 and 443"),
+        Field("logging", False, "`true` turns on firewall rule logging (all metadata)"),
+    )),
+    Section("gcpHub.firewall.allow[]", "", (
+        Field("protocol", REQUIRED, "`tcp`, `udp`, `icmp`, `sctp`, `esp`, `ah` or `all`"),
+        Field("ports", [], "ports (`443`) or ranges (`8000-8100`), only for tcp, udp and sctp; "
+                           "none: every port", shown="every port"),
+    )),
+    Section("network", "AWS VPC for remote access: range, zones, NAT gateways and their Elastic IPs.", (
+        Field("vpcCidr", REQUIRED, "private IPv4 /16 to /22, not overlapping GCP or the client range"),
+        Field("availabilityZones", REQUIRED, "1, 2 or 3: zones with a public subnet, NAT capacity and a Client "
+                                             "VPN association (private subnets always span ≥ 2)"),
+        Field("natGateways", "shared", "`shared` (one NAT, one IP to allowlist) or `perZone` (one NAT and one "
+                                       "IP per zone)"),
+        Field("zones", [], "zone names of `aws:region` by subnet position (at least max(2, "
+                           "`availabilityZones`)), e.g. `[ap-northeast-1a, ap-northeast-1c]`; without it the "
+                           "region's zones are looked up and a subnet never moves (or is replaced) when that "
+                           "list later changes", shown="looked up"),
+    )),
+    Section("clientVpn", "AWS Client VPN with SAML SSO (IAM Identity Center) leaving through the NAT's Elastic IP.", (
+        Field("enabled", False, "`true` builds the endpoint; when `false` the other fields may stay and are "
+                                "still checked"),
+        Field("clientCidr", REQUIRED, "/22 to /12, not overlapping the VPC or GCP ranges; cannot change "
+                                      "after creation (a change replaces the endpoint)",
+              note="a change replaces the endpoint"),
+        Field("samlMetadataFile", REQUIRED, "path (relative to the project) of the IdP's SAML 2.0 metadata "
+                                            "XML; new metadata updates the SAML provider in place",
+              note="new metadata updates in place"),
+        Field("selfServiceSamlMetadataFile", NO_DEFAULT, "metadata of the self-service portal application; "
+                                                         "setting it turns the portal on (adding or removing "
+                                                         "it replaces the endpoint: new DNS name, every "
+                                                         "handed-out profile stops working)",
+              note="adding or removing it replaces the endpoint: new DNS name, every handed-out profile "
+                   "stops working"),
+        Field("transport", "udp", "`udp` or `tcp` (changing it replaces the endpoint)",
+              note="a change replaces the endpoint"),
+        Field("port", 443, "443 or 1194"),
+        Field("sessionTimeoutHours", 12, "8, 10, 12 or 24"),
+        Field("disconnectOnSessionTimeout", True, "`true` ends sessions at the timeout; `false` lets the "
+                                                  "client reconnect"),
+        Field("splitTunnel", False, "`false`: all traffic through the VPC and the Elastic IP; `true`: only "
+                                    "the ranges below"),
+        Field("splitTunnelDestinations", [], "CIDRs routed when split (never `0.0.0.0/0`, in either mode)"),
+        Field("accessGroups", [], "list of `{groupId, destinations}` (below)", shown="all SSO users"),
+        Field("logRetentionDays", 30, "a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, 120, "
+                                      "150, 180, 365, …)"),
+        Field("loginBanner", NO_DEFAULT, "text shown by the AWS VPN Client after connecting, at most 1400 "
+                                         "characters"),
+        Field("certificateDomain", "vpn.multicloud-vpn.internal", "DNS name in the server certificate (need "
+                                                                  "not resolve)"),
+    ), default={}),
+    Section("clientVpn.accessGroups[]", "", (
+        Field("groupId", REQUIRED, "the IAM Identity Center group **ID** (e.g. `906754a0e1-…`), not its "
+                                   "display name"),
+        Field("destinations", [], "CIDRs this group may reach; none: every routed destination",
+              shown="every routed destination"),
+    )),
+    Section("dns", "Private DNS between the clouds: which names live where, and whether AWS resolves GCP.", (
+        Field("awsDomains", [], "DNS names that live in AWS (Route 53); GCP forwards them from the hub"),
+        Field("gcpDomains", [], "DNS names that live in GCP (Cloud DNS); may not overlap an AWS domain"),
+        Field("awsToGcp", False, "`true`: Route 53 outbound endpoint + forwarding rules (about $182.50 a "
+                                 "month); needs `gcpDomains`"),
+        Field("createPrivateZones", False, "`true`: also create the Route 53 private hosted zones and Cloud "
+                                           "DNS private zones"),
+        Field("gcpForwarderIps", [], "Cloud DNS inbound forwarder addresses, if the lookup cannot be used",
+              shown="looked up"),
+    ), default={}),
+    Section("twingate", "Twingate connectors behind the same Elastic IP, off by default.", (
+        Field("enabled", False, "`true` builds the connectors; needs `twingate:apiToken` and "
+                                "`twingate:network`"),
+        Field("remoteNetworkName", "multicloud-vpn", "name of the Twingate remote network"),
+        Field("instanceType", "t3.micro", "EC2 instance type of the connectors"),
+        Field("amiId", COMPUTED, "`ami-…` or `resolve:ssm:/…`", shown="latest Amazon Linux 2023"),
+        Field("groups", [], "Twingate groups to create (at least one when enabled, unique)",
+              shown="required when enabled"),
+        Field("resources", [], "at least one `{name, address, groups, ports}` when enabled (below)",
+              shown="required when enabled"),
+        Field("includePrivateRanges", True, "also publish the VPC and GCP ranges as resources for every group"),
+    ), default={}),
+    Section("twingate.resources[]", "", (
+        Field("name", REQUIRED, "unique resource name"),
+        Field("address", REQUIRED, "a DNS name, an IPv4 address or an IPv4 CIDR (IPv6 is refused: the VPC "
+                                   "and its NAT are IPv4-only)"),
+        Field("groups", COMPUTED, "which of `groups` may use it", shown="all groups"),
+        Field("ports", [], "TCP ports or ranges", shown="all ports"),
+    )),
+)
+BY_KEY = {s.key: s for s in SECTIONS}
+
+
+def section_for(config_key: str) -> Section | None:
+    """The table for a config key such as `multicloud-vpn:gcpHub.subnets[2]`."""
+    key = config_key.removeprefix(f"{PROJECT}:")
+    return BY_KEY.get(re.sub(r"\[\d+\]", "[]", key))
+
+
+def top_level() -> tuple[Section, ...]:
+    return tuple(s for s in SECTIONS if "." not in s.key)
+
+
+# ------------------------------------------------------------------------------- generation
+def project_config() -> dict[str, Any]:
+    """`config:` of Pulumi.yaml: type, description and, for optional sections, `default: {}`."""
+    out: dict[str, Any] = {}
+    for s in top_level():
+        names = ", ".join(f"{f.name} ({f.default_text.strip('`')}{'; ' + f.note if f.note else ''})"
+                          for f in s.fields)
+        entry: dict[str, Any] = {"type": "object",
+                                 "description": f"{s.summary} Fields: {names}. "
+                                                f"Reference: docs/configuration.md#{s.key.lower()}"}
+        if s.default is not REQUIRED:
+            entry["default"] = s.default
+        out[s.key] = entry
+    return out
+
+
+def configuration_tables() -> str:
+    parts = []
+    for s in SECTIONS:
+        title = f"### {s.key}" if "." not in s.key else f"#### {s.key}"
+        parts += [title, "", f"`{PROJECT}:{s.key}`" + (f": {s.summary}" if s.summary else ""), "",
+                  "| field | default | accepted |", "| --- | --- | --- |"]
+        parts += [f"| `{f.name}` | {f.default_text} | {f.accepted} |" for f in s.fields]
+        parts.append("")
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def render_project_file(text: str) -> str:
+    """Pulumi.yaml with its `config:` block replaced (the block is last in the file)."""
+    head = text.split("\nconfig:\n", 1)[0]
+    import yaml
+    body = yaml.safe_dump({"config": project_config()}, sort_keys=False, width=100, allow_unicode=True)
+    return head + "\n" + body
+
+
+def render_docs(text: str) -> str:
+    before, rest = text.split(BEGIN, 1)
+    _, after = rest.split(END, 1)
+    return f"{before}{BEGIN}\n\n{configuration_tables()}\n{END}{after}"
+
+
+def main() -> None:
+    project, docs = ROOT / "Pulumi.yaml", ROOT / "docs" / "configuration.md"
+    project.write_text(render_project_file(project.read_text()))
+    docs.write_text(render_docs(docs.read_text()))
+    print(f"wrote {project} and {docs}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
