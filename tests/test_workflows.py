@@ -44,6 +44,16 @@ def test_checks_use_no_secrets_and_run_lint_types_policy_tests_and_the_plan():
     assert "pr-number" not in text  # the comment workflow must not rely on what this run writes
 
 
+
+def test_installs_are_exact_and_hash_checked_from_the_locks():
+    """A new release changes no run until its Dependabot pull request lands (tests/test_dependencies.py)."""
+    for name, job, lock in (("checks.yml", "checks", "requirements-dev.lock.txt"),
+                            ("preview.yml", "preview", "requirements.lock.txt")):
+        _, flow = load(name)
+        steps = " ".join(str(s.get("run", "")) for s in flow["jobs"][job]["steps"])
+        assert f".venv/bin/pip install --require-hashes -r {lock}" in steps, name
+        assert not re.search(r"\.venv/bin/pip install[^\n]*-r requirements(-dev)?\.txt", steps), name
+
 def test_comment_workflow_takes_the_pull_request_from_its_event_and_never_runs_its_code():
     text, flow = load("plan-comment.yml")
     assert flow[True]["workflow_run"]["workflows"] == ["checks"]  # YAML reads `on` as True
