@@ -4,12 +4,18 @@ The policy pack (`policy/__main__.py`) wraps them for `pulumi preview --policy-p
 the offline plan runs them over the resources it records. Properties use the engine's names
 (camelCase). Secret markers are visible only to the offline plan (the engine hands policies
 plain values), so the secrecy rules run there.
+
+At preview, inputs that are outputs of resources not yet created are unknown (the offline plan
+sees `pulumi.output.Unknown`, the policy engine a sentinel string). Rules read props through a
+checking proxy: touching an unknown value stops the rule, which then reports one advisory
+"could not check at preview: <field> is unknown until <type> exists" instead of passing silently.
+The mandatory rules read only inputs that are known at preview (see tests/test_policy.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 MANDATORY, ADVISORY = "mandatory", "advisory"
@@ -24,6 +30,8 @@ class ResourceView:
     protect: bool = False
     secret_props: frozenset = field(default_factory=frozenset)
     secrets_known: bool = False  # True only where secret markers can be seen
+    # top-level prop -> type of the resource whose output it is, where the caller knows it
+    unknown_sources: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -43,16 +51,148 @@ class Rule:
     stack_level: bool = False
 
 
+# ------------------------------------------------------------------------------ unknown values
+# pulumi-policy's sentinels (pulumi_policy/proxy.py); the string one is also pulumi's rpc.UNKNOWN.
+UNKNOWN_SENTINELS = frozenset({
+    "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",  # boolean
+    "3eeb2bf0-c639-47a8-9e75-3b44932eb421",  # number
+    "04da6b54-80e4-46f7-96ec-b56ff0331ba9",  # string
+    "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",  # array
+    "030794c1-ac77-496b-92df-f27374a8bd58",  # asset
+    "e48ece36-62e2-4504-bad9-02848725956a",  # archive
+    "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",  # object
+})
+
+# Who produces the inputs rules might read, for the advisory when the caller cannot say.
+PRODUCERS = {
+    "cloudwatchLogGroup": "aws:cloudwatch/logGroup:LogGroup",
+    "cloudwatchLogStream": "aws:cloudwatch/logStream:LogStream",
+    "vpcId": "aws:ec2/vpc:Vpc",
+    "transitGatewayId": "aws:ec2transitgateway/transitGateway:TransitGateway",
+    "customerGatewayId": "aws:ec2/customerGateway:CustomerGateway",
+    "securityGroupId": "aws:ec2/securityGroup:SecurityGroup",
+    "cidrBlocks": "aws:ec2/vpc:Vpc",
+    "cidrIpv4": "aws:ec2/vpc:Vpc",
+    "cidrIpv6": "aws:ec2/vpc:Vpc",
+    "ipv6CidrBlocks": "aws:ec2/vpc:Vpc",
+    "sharedSecret": "random:index/randomPassword:RandomPassword",
+    "tunnel1PresharedKey": "random:index/randomPassword:RandomPassword",
+    "tunnel2PresharedKey": "random:index/randomPassword:RandomPassword",
+    "privateKey": "tls:index/privateKey:PrivateKey",
+}
+
+
+def is_unknown(value: Any) -> bool:
+    """True for a value not known until some resource exists (offline marker or engine sentinel)."""
+    if isinstance(value, str):
+        return value in UNKNOWN_SENTINELS
+    kind = type(value)
+    return kind.__name__ == "Unknown" and kind.__module__ == "pulumi.output"
+
+
+def unknown_fields(value: Any, path: str = "") -> list[str]:
+    """The paths (`a.b[0].c`) of every unknown value inside `value`."""
+    if is_unknown(value):
+        return [path]
+    if isinstance(value, Mapping):
+        return [p for k, v in value.items() for p in unknown_fields(v, f"{path}.{k}" if path else str(k))]
+    if isinstance(value, (list, tuple)):
+        return [p for i, v in enumerate(value) for p in unknown_fields(v, f"{path}[{i}]")]
+    return []
+
+
+class UnknownInput(Exception):
+    """A rule touched an input that is unknown at preview."""
+
+    def __init__(self, resource: ResourceView, path: str):
+        self.resource, self.path = resource, path
+        top = path.split(".")[0].split("[")[0]
+        leaf = path.split(".")[-1].split("[")[0]
+        self.source = (resource.unknown_sources.get(top) or PRODUCERS.get(leaf)
+                       or PRODUCERS.get(top) or "the resource it comes from")
+        super().__init__(could_not_check(path, self.source))
+
+
+def could_not_check(path: str, source: str) -> str:
+    return f"could not check at preview: {path} is unknown until {source} exists"
+
+
+def _checked(value: Any, owner: ResourceView, path: str) -> Any:
+    if is_unknown(value):
+        raise UnknownInput(owner, path)
+    if isinstance(value, Mapping):
+        return _KnownMapping(value, owner, path)
+    if isinstance(value, (list, tuple)):
+        return _KnownList(value, owner, path)
+    return value
+
+
+class _KnownMapping(Mapping):
+    def __init__(self, target: Mapping, owner: ResourceView, path: str):
+        self._target, self._owner, self._path = target, owner, path
+
+    def __getitem__(self, key):
+        return _checked(self._target[key], self._owner, f"{self._path}.{key}" if self._path else str(key))
+
+    def __contains__(self, key) -> bool:  # presence is known even when the value is not
+        return key in self._target
+
+    def __iter__(self) -> Iterator:
+        return iter(self._target)
+
+    def __len__(self) -> int:
+        return len(self._target)
+
+
+class _KnownList(Sequence):
+    def __init__(self, target: Sequence, owner: ResourceView, path: str):
+        self._target, self._owner, self._path = target, owner, path
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return _checked(self._target[index], self._owner, f"{self._path}[{index}]")
+
+    def __len__(self) -> int:
+        return len(self._target)
+
+    def __eq__(self, other):  # Sequence has no __eq__: compare as the list it stands for
+        return list(self) == (list(other) if isinstance(other, (list, tuple, _KnownList)) else other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def guarded(r: ResourceView) -> ResourceView:
+    """`r` with props that raise UnknownInput when a rule touches an unknown value."""
+    return replace(r, props=_KnownMapping(r.props, r, ""))
+
+
+def evaluate(rule: Rule, subject: ResourceView | Sequence[ResourceView],
+             stack: str = "") -> tuple[list[str], UnknownInput | None]:
+    """A rule's messages over one resource (or, stack-level, all of them), and the unknown input
+    that stopped it, if any. Messages found before the unknown was touched are kept."""
+    messages: list[str] = []
+    try:
+        if rule.stack_level:
+            messages.extend(rule.check([guarded(r) for r in subject], stack))
+        else:
+            messages.extend(rule.check(guarded(subject)))
+    except UnknownInput as unknown:
+        return messages, unknown
+    return messages, None
+
+
+
 def _ike_pinned(r: ResourceView) -> Iterable[str]:
     if r.type == "aws:ec2/vpnConnection:VpnConnection":
         for n in (1, 2):
-            if r.props.get(f"tunnel{n}IkeVersions") != ["ikev2"]:
+            if list(r.props.get(f"tunnel{n}IkeVersions") or []) != ["ikev2"]:
                 yield f"tunnel {n}: IKE versions must be exactly [ikev2]"
             for phase in (1, 2):
                 for role in ("EncryptionAlgorithms", "IntegrityAlgorithms", "DhGroupNumbers"):
                     values = r.props.get(f"tunnel{n}Phase{phase}{role}") or []
                     if len(values) != 1:
-                        yield f"tunnel {n} phase {phase}: pin exactly one {role} (got {values})"
+                        yield f"tunnel {n} phase {phase}: pin exactly one {role} (got {list(values)})"
     elif r.type == "gcp:compute/vPNTunnel:VPNTunnel":
         if r.props.get("ikeVersion") != 2:
             yield "ikeVersion must be 2"
@@ -103,7 +243,8 @@ def _keys_secret(r: ResourceView) -> Iterable[str]:
     if not r.secrets_known:
         return
     for prop in SECRET_PROPS.get(r.type, ()):
-        if r.props.get(prop) is not None and prop not in r.secret_props:
+        # Presence and the secret marker are known at preview; the value (a generated key) is not.
+        if prop in r.props and prop not in r.secret_props:
             yield f"{prop} must be a Pulumi secret"
 
 
@@ -114,7 +255,7 @@ def _prod_four_tunnels(resources: Sequence[ResourceView], stack: str) -> Iterabl
     tunnels = [r for r in resources if r.type == "gcp:compute/vPNTunnel:VPNTunnel"]
     if len(tunnels) != 4 or any(g.props.get("redundancyType") != "FOUR_IPS_REDUNDANCY" for g in gateways):
         yield (f"production needs 2 connections x 2 tunnels (FOUR_IPS_REDUNDANCY); "
-               f"found {len(tunnels)} tunnel(s)")
+               f"found {len(tunnels)} tunnel{'' if len(tunnels) == 1 else 's'}")
     for tgw in (r for r in resources if r.type == "aws:ec2transitgateway/transitGateway:TransitGateway"):
         if tgw.props.get("vpnEcmpSupport") != "enable":
             yield "the Transit Gateway must have VPN ECMP enabled"
@@ -164,11 +305,13 @@ def run_rules(resources: Sequence[ResourceView], stack: str,
     """Every rule over every resource (and the stack), plus the plain-text-secret output check."""
     found: list[Violation] = []
     for rule in RULES:
-        if rule.stack_level:
-            found += [Violation(rule.name, rule.level, "stack", m) for m in rule.check(resources, stack)]
-            continue
-        for r in resources:
-            found += [Violation(rule.name, rule.level, f"{r.type}::{r.name}", m) for m in rule.check(r)]
+        subjects = [(resources, "stack")] if rule.stack_level else [(r, f"{r.type}::{r.name}") for r in resources]
+        for subject, where in subjects:
+            messages, unknown = evaluate(rule, subject, stack)
+            found += [Violation(rule.name, rule.level, where, m) for m in messages]
+            if unknown is not None:  # advisory whatever the rule's level: it could not check
+                found.append(Violation(rule.name, ADVISORY,
+                                       f"{unknown.resource.type}::{unknown.resource.name}", str(unknown)))
     if outputs is not None:
         text = repr(outputs)
         for value in secret_values:
