@@ -57,7 +57,8 @@ try:
     settings = load_settings(read_config(), base_dir=Path(__file__).resolve().parent)
 except SettingsError as error:
     # One clear line, no traceback, and nothing declared yet.
-    raise pulumi.RunError(f"invalid stack setting: {error}") from None
+    raise pulumi.RunError("\n".join(f"invalid stack setting: {line}"
+                                    for line in str(error).splitlines())) from None
 
 for warning in settings.warnings:
     pulumi.log.warn(f"near a quota: {warning}")

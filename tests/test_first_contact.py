@@ -67,3 +67,27 @@ def test_the_region_file_holds_the_stacks_regions_and_no_duplicates():
         regions = known_regions(cloud)
         assert len(regions) == len(set(regions)) and list(regions) == sorted(regions)
     assert "ap-northeast-1" in known_regions("aws") and "asia-northeast2" in known_regions("gcp")
+
+
+def test_one_run_reports_every_wrong_section_each_on_its_own_line():
+    def change(c):
+        c["multicloud-vpn:siteToSite"]["tunnelsPerConnection"] = 3
+        c["multicloud-vpn:network"]["natGateways"] = "each"
+        c["multicloud-vpn:dns"]["awsToGcp"] = "yes"
+        c["aws:region"] = "mars-north-1"
+    lines = error_with(change).splitlines()
+    assert len(lines) == 4
+    keys = [line.split(" is not accepted")[0].rsplit(":", 1)[0] for line in lines]
+    assert keys == ["aws:region", "multicloud-vpn:siteToSite.tunnelsPerConnection",
+                    "multicloud-vpn:network.natGateways", "multicloud-vpn:dns.awsToGcp"]
+
+
+def test_the_program_prints_each_error_on_its_own_line():
+    from tests.harness import run_program
+    from tests.stacks import config_for
+    config = config_for("dev", {"network": {"natGateways": "each"}}, tunnelsPerConnection=3)
+    with pytest.raises(Exception) as caught:
+        run_program(config, stack="dev")
+    lines = [line for line in str(caught.value).splitlines() if line.startswith("invalid stack setting")]
+    assert len(lines) == 2
+    assert "siteToSite.tunnelsPerConnection" in lines[0] and "network.natGateways" in lines[1]

@@ -18,7 +18,7 @@ from . import ike, inside_cidrs, quotas
 from .access_settings import ClientVpnSettings, NetworkSettings, client_cidr_range, parse_client_vpn, parse_network
 from .asn import ASN_ACCEPTED, is_private_asn
 from .dns_settings import CLOUD_DNS_FORWARDING_RANGE, DnsSettings, parse_dns
-from .errors import MISSING, SettingsError
+from .errors import MISSING, ErrorCollector, SettingsError
 from .fields import Section, ipv4_network, parse_json_value
 from .firewall_settings import FirewallSettings, parse_firewall
 from .layout import VpnLayout, plan_layout
@@ -222,40 +222,37 @@ def load_settings(config: Mapping[str, str | None], base_dir: Path) -> StackSett
 
     `config` maps full keys (`aws:region`, `multicloud-vpn:siteToSite`, ...) to the raw strings
     Pulumi provides (structured values arrive as JSON text); files named in settings are read
-    relative to `base_dir` (the project directory).
+    relative to `base_dir` (the project directory). Each section is parsed on its own, so one
+    run reports the first error of every section (`SettingsErrors`); checks across sections
+    (overlapping ranges, quotas) run once every section is valid.
     """
-    refuse_unknown_project_keys(config)
-    aws_region = check_region("aws:region", _provider_setting(config, "aws:region", "ap-northeast-1"), "aws")
-    gcp_project = _provider_setting(config, "gcp:project", "my-network-project")
-    gcp_region = check_region("gcp:region", _provider_setting(config, "gcp:region", "asia-northeast1"), "gcp")
+    errors = ErrorCollector()
+    errors.run(refuse_unknown_project_keys, config)
+    aws_region = errors.run(lambda: check_region(
+        "aws:region", _provider_setting(config, "aws:region", "ap-northeast-1"), "aws"))
+    gcp_project = errors.run(_provider_setting, config, "gcp:project", "my-network-project")
+    gcp_region = errors.run(lambda: check_region(
+        "gcp:region", _provider_setting(config, "gcp:region", "asia-northeast1"), "gcp"))
 
     def section(name: str, required: bool = True) -> Section:
         key = _key(name)
         return Section(key, parse_json_value(key, config.get(key)), required=required)
 
-    settings = StackSettings(
-        aws_region=aws_region,
-        gcp_project=gcp_project,
-        gcp_region=gcp_region,
-        site_to_site=parse_site_to_site(section("siteToSite")),
-        gcp_hub=parse_gcp_hub(section("gcpHub"), gcp_region),
-        network=parse_network(section("network")),
-        client_vpn=parse_client_vpn(section("clientVpn", required=False), base_dir),
-        dns=parse_dns(section("dns", required=False)),
-        twingate=parse_twingate(section("twingate", required=False)),
-        providers=parse_provider_settings(config),
-    )
-    require_credentials(settings.twingate, config)
-    settings = dataclasses.replace(settings, warnings=quotas.check([
-        quotas.Count("aws_vpn_routes_from_customer_gateway", _key("gcpHub"),
-                     len(settings.gcp_hub.subnets) + len(settings.advertised_ranges)),
-        quotas.Count("gcp_custom_advertised_ranges_per_router", _key("gcpHub") + ".spokes",
-                     len(settings.advertised_ranges)),
-    ]))
-    for i, zone in enumerate(settings.network.zones):
-        if not zone.startswith(aws_region) or len(zone) != len(aws_region) + 1:
-            raise SettingsError(f"{_key('network')}.zones[{i}]", zone,
-                                f"expected a zone of aws:region {aws_region}, e.g. {aws_region}a")
+    parsed = {
+        "site_to_site": errors.run(lambda: parse_site_to_site(section("siteToSite"))),
+        "gcp_hub": errors.run(lambda: parse_gcp_hub(section("gcpHub"), gcp_region or "")),
+        "network": errors.run(lambda: parse_network(section("network"))),
+        "client_vpn": errors.run(lambda: parse_client_vpn(section("clientVpn", required=False), base_dir)),
+        "dns": errors.run(lambda: parse_dns(section("dns", required=False))),
+        "twingate": errors.run(lambda: parse_twingate(section("twingate", required=False))),
+        "providers": errors.run(parse_provider_settings, config),
+    }
+    errors.raise_if_any()
+    settings = StackSettings(aws_region=aws_region, gcp_project=gcp_project, gcp_region=gcp_region,
+                             **parsed)
+    errors.run(require_credentials, settings.twingate, config)
+    errors.run(_check_zones, settings)
+    errors.raise_if_any()
     hub = settings.gcp_hub
     ensure_disjoint([
         (_key("network") + ".vpcCidr", ipaddress.IPv4Network(settings.network.vpc_cidr)),
@@ -265,7 +262,20 @@ def load_settings(config: Mapping[str, str | None], base_dir: Path) -> StackSett
           for i, s in enumerate(hub.spokes)),
         *client_cidr_range(settings.client_vpn, _key("clientVpn") + ".clientCidr"),
     ])
-    return settings
+    return dataclasses.replace(settings, warnings=quotas.check([
+        quotas.Count("aws_vpn_routes_from_customer_gateway", _key("gcpHub"),
+                     len(settings.gcp_hub.subnets) + len(settings.advertised_ranges)),
+        quotas.Count("gcp_custom_advertised_ranges_per_router", _key("gcpHub") + ".spokes",
+                     len(settings.advertised_ranges)),
+    ]))
+
+
+def _check_zones(settings: StackSettings) -> None:
+    region = settings.aws_region
+    for i, zone in enumerate(settings.network.zones):
+        if not zone.startswith(region) or len(zone) != len(region) + 1:
+            raise SettingsError(f"{_key('network')}.zones[{i}]", zone,
+                                f"expected a zone of aws:region {region}, e.g. {region}a")
 
 
 CONFIG_KEYS = ("aws:region", "gcp:project", "gcp:region",
