@@ -24,6 +24,14 @@ from components.transit_routing import join_route_table
 
 
 class SiteToSiteVpn(pulumi.ComponentResource):
+    """The HA VPN between a GCP hub network and an AWS Transit Gateway.
+
+    Arguments: the site-to-site settings; `network_id` of the GCP hub network; `region` of the
+    Cloud Router and HA VPN gateway; `advertised_ranges`, what the Cloud Router announces beyond
+    its subnets. Attributes: `transit_gateway_id`, `route_table_id` (the table every attachment
+    joins), `ha_vpn_interface_ips`, `tunnels` (one entry per GCP tunnel).
+    """
+
     transit_gateway_id: pulumi.Output[str]
     route_table_id: pulumi.Output[str]
     ha_vpn_interface_ips: pulumi.Output[list]
@@ -34,14 +42,21 @@ class SiteToSiteVpn(pulumi.ComponentResource):
                  advertised_ranges: Sequence[str] = (),
                  opts: pulumi.ResourceOptions | None = None):
         super().__init__("multicloud-vpn:index:SiteToSiteVpn", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        # A replaced tunnel must leave its HA VPN interface (and key) before the new one takes it,
-        # and a replaced interface or peer must free its link-local range first.
-        replace_first = pulumi.ResourceOptions(parent=self, delete_before_replace=True)
+        self._name, self._settings, self._region = name, settings, region
         layout = settings.layout
-        profile = settings.ike_profile
+        aws_asn = self._transit_gateway()
+        router, ha_vpn = self._gcp_gateway(network_id, advertised_ranges)
+        # One key per AWS tunnel, idle ones too, so growing the layout changes nothing.
+        keys = {t.key: _pre_shared_key(f"{name}-psk-{t.key}", settings.key_versions[t.connection], self)
+                for t in layout.aws_tunnels}
+        connections = [self._aws_connection(c, ha_vpn, keys) for c in range(layout.connections)]
+        self._gcp_tunnels(router, ha_vpn, connections, keys, aws_asn)
+        self._outputs(ha_vpn, connections)
 
-        # --- AWS: Transit Gateway and the route table the VPN attachments use -----------------
+    def _transit_gateway(self) -> pulumi.Input[int]:
+        """The AWS side: a new Transit Gateway or an adopted one, and the route table the
+        attachments use. Returns the Amazon-side ASN."""
+        settings, child = self._settings, pulumi.ResourceOptions(parent=self)
         if settings.transit_gateway_id:
             adopted = aws.ec2transitgateway.get_transit_gateway_output(
                 id=settings.transit_gateway_id, opts=pulumi.InvokeOutputOptions(parent=self))
@@ -50,31 +65,34 @@ class SiteToSiteVpn(pulumi.ComponentResource):
             aws_asn: pulumi.Input[int] = adopted.amazon_side_asn
         else:
             tgw = aws.ec2transitgateway.TransitGateway(
-                f"{name}-tgw",
+                f"{self._name}-tgw",
                 description="AWS side of the HA VPN to GCP",
                 amazon_side_asn=settings.aws_asn,
                 vpn_ecmp_support="enable",
                 dns_support="enable",
-                # Attachments are associated and propagated explicitly below.
+                # Attachments are associated and propagated explicitly.
                 default_route_table_association="disable",
                 default_route_table_propagation="disable",
                 opts=child,
             )
             self.transit_gateway_id = tgw.id
             aws_asn = settings.aws_asn
-        route_table = aws.ec2transitgateway.RouteTable(
-            f"{name}-tgw-routes", transit_gateway_id=self.transit_gateway_id,
+        self._route_table = aws.ec2transitgateway.RouteTable(
+            f"{self._name}-tgw-routes", transit_gateway_id=self.transit_gateway_id,
             tags=name_tag("tgw-routes"), opts=child)
-        self.route_table_id = route_table.id
+        self.route_table_id = self._route_table.id
+        return aws_asn
 
-        # --- GCP: Cloud Router and HA VPN gateway ----------------------------------------------
+    def _gcp_gateway(self, network_id: pulumi.Input[str], advertised_ranges: Sequence[str]):
+        """The GCP side: a Cloud Router in custom advertisement mode and the HA VPN gateway."""
+        child = pulumi.ResourceOptions(parent=self)
         router = gcp.compute.Router(
-            f"{name}-cloud-router",
+            f"{self._name}-cloud-router",
             network=network_id,
-            region=region,
+            region=self._region,
             description="BGP with the AWS Transit Gateway",
             bgp=gcp.compute.RouterBgpArgs(
-                asn=settings.gcp_asn,
+                asn=self._settings.gcp_asn,
                 advertise_mode="CUSTOM",
                 advertised_groups=["ALL_SUBNETS"],
                 advertised_ip_ranges=[
@@ -84,47 +102,53 @@ class SiteToSiteVpn(pulumi.ComponentResource):
             opts=child,
         )
         # stack_type explicit: a changed provider default once replaced gateways and every tunnel.
-        ha_vpn = gcp.compute.HaVpnGateway(f"{name}-ha-vpn", network=network_id, region=region,
+        ha_vpn = gcp.compute.HaVpnGateway(f"{self._name}-ha-vpn", network=network_id, region=self._region,
                                           stack_type="IPV4_ONLY", opts=child)
+        return router, ha_vpn
 
-        # --- Pre-shared keys: one per AWS tunnel (idle ones too, so growth changes nothing) ----
-        keys = {t.key: _pre_shared_key(f"{name}-psk-{t.key}", settings.key_versions[t.connection], self)
-                for t in layout.aws_tunnels}
+    def _aws_connection(self, c: int, ha_vpn: gcp.compute.HaVpnGateway,
+                        keys: dict[str, pulumi.Output[str]]) -> aws.ec2.VpnConnection:
+        """Connection c: a customer gateway at HA VPN interface c, both AWS tunnels configured."""
+        name, settings, child = self._name, self._settings, pulumi.ResourceOptions(parent=self)
+        cgw = aws.ec2.CustomerGateway(
+            f"{name}-cgw-c{c}",
+            **customer_gateway_asn(settings.gcp_asn),
+            ip_address=ha_vpn.vpn_interfaces.apply(lambda ifs, c=c: _interface_ip(ifs, c)),
+            type="ipsec.1",
+            tags=name_tag(f"gcp-ha-vpn-interface-{c}"),
+            opts=child,
+        )
+        tunnel_args: dict = {}
+        for t in (t for t in settings.layout.aws_tunnels if t.connection == c):
+            tunnel_args.update(settings.ike_profile.aws_tunnel_options(t.number))
+            tunnel_args[f"tunnel{t.number}_inside_cidr"] = t.inside_cidr
+            tunnel_args[f"tunnel{t.number}_preshared_key"] = keys[t.key]
+            tunnel_args[f"tunnel{t.number}_dpd_timeout_action"] = "restart"
+        vpn = aws.ec2.VpnConnection(
+            f"{name}-vpn-c{c}",
+            customer_gateway_id=cgw.id,
+            transit_gateway_id=self.transit_gateway_id,
+            type="ipsec.1",
+            static_routes_only=False,
+            tags=name_tag(f"gcp-c{c}"),
+            **tunnel_args,
+            opts=child,
+        )
+        # The attachment is created implicitly and untagged; name it for consoles and cost reports.
+        aws.ec2.Tag(f"{name}-vpn-c{c}-attachment-name", resource_id=vpn.transit_gateway_attachment_id,
+                    key="Name", value=name_tag(f"gcp-c{c}-attachment")["Name"], opts=child)
+        join_route_table(f"{name}-vpn-c{c}", vpn.transit_gateway_attachment_id, self._route_table.id, self)
+        return vpn
 
-        # --- AWS: one customer gateway and one VPN connection per HA VPN interface ------------
-        connections: list[aws.ec2.VpnConnection] = []
-        for c in range(layout.connections):
-            cgw = aws.ec2.CustomerGateway(
-                f"{name}-cgw-c{c}",
-                **customer_gateway_asn(settings.gcp_asn),
-                ip_address=ha_vpn.vpn_interfaces.apply(lambda ifs, c=c: _interface_ip(ifs, c)),
-                type="ipsec.1",
-                tags=name_tag(f"gcp-ha-vpn-interface-{c}"),
-                opts=child,
-            )
-            tunnel_args: dict = {}
-            for t in (t for t in layout.aws_tunnels if t.connection == c):
-                tunnel_args.update(profile.aws_tunnel_options(t.number))
-                tunnel_args[f"tunnel{t.number}_inside_cidr"] = t.inside_cidr
-                tunnel_args[f"tunnel{t.number}_preshared_key"] = keys[t.key]
-                tunnel_args[f"tunnel{t.number}_dpd_timeout_action"] = "restart"
-            vpn = aws.ec2.VpnConnection(
-                f"{name}-vpn-c{c}",
-                customer_gateway_id=cgw.id,
-                transit_gateway_id=self.transit_gateway_id,
-                type="ipsec.1",
-                static_routes_only=False,
-                tags=name_tag(f"gcp-c{c}"),
-                **tunnel_args,
-                opts=child,
-            )
-            # The attachment is created implicitly and untagged; name it for consoles and cost reports.
-            aws.ec2.Tag(f"{name}-vpn-c{c}-attachment-name", resource_id=vpn.transit_gateway_attachment_id,
-                        key="Name", value=name_tag(f"gcp-c{c}-attachment")["Name"], opts=child)
-            join_route_table(f"{name}-vpn-c{c}", vpn.transit_gateway_attachment_id, route_table.id, self)
-            connections.append(vpn)
-
-        # --- GCP: the AWS side as one external gateway, then a tunnel + BGP session each -------
+    def _gcp_tunnels(self, router: gcp.compute.Router, ha_vpn: gcp.compute.HaVpnGateway,
+                     connections: list[aws.ec2.VpnConnection], keys: dict[str, pulumi.Output[str]],
+                     aws_asn: pulumi.Input[int]) -> None:
+        """The AWS side as one external gateway, then per tunnel a VPN tunnel and a BGP session."""
+        name, settings, region = self._name, self._settings, self._region
+        layout = settings.layout
+        # A replaced tunnel must leave its HA VPN interface (and key) before the new one takes it,
+        # and a replaced interface or peer must free its link-local range first.
+        replace_first = pulumi.ResourceOptions(parent=self, delete_before_replace=True)
         external = gcp.compute.ExternalVpnGateway(
             f"{name}-aws-peer",
             redundancy_type=layout.redundancy_type,
@@ -136,11 +160,10 @@ class SiteToSiteVpn(pulumi.ComponentResource):
                 )
                 for t in layout.tunnels
             ],
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        suite = profile.gcp_cipher_suite()
+        suite = settings.ike_profile.gcp_cipher_suite()
         for t in layout.tunnels:
-            vpn = connections[t.connection]
             tunnel = gcp.compute.VPNTunnel(
                 f"{name}-tunnel-{t.key}",
                 region=region,
@@ -159,12 +182,11 @@ class SiteToSiteVpn(pulumi.ComponentResource):
                 opts=replace_first,
             )
             # The plan knows both inside addresses, so a first preview already shows them.
-            gcp_inside = t.gcp_inside_address
             interface = gcp.compute.RouterInterface(
                 f"{name}-bgp-if-{t.key}",
                 router=router.name,
                 region=region,
-                ip_range=f"{gcp_inside}/30",
+                ip_range=f"{t.gcp_inside_address}/30",
                 vpn_tunnel=tunnel.name,
                 opts=replace_first,
             )
@@ -173,7 +195,7 @@ class SiteToSiteVpn(pulumi.ComponentResource):
                 router=router.name,
                 region=region,
                 interface=interface.name,
-                ip_address=gcp_inside,
+                ip_address=t.gcp_inside_address,
                 peer_ip_address=t.aws_inside_address,
                 peer_asn=aws_asn,
                 # Equal priorities on every session let both clouds spread traffic (ECMP).
@@ -181,6 +203,7 @@ class SiteToSiteVpn(pulumi.ComponentResource):
                 opts=replace_first,
             )
 
+    def _outputs(self, ha_vpn: gcp.compute.HaVpnGateway, connections: list[aws.ec2.VpnConnection]) -> None:
         self.ha_vpn_interface_ips = ha_vpn.vpn_interfaces.apply(
             lambda ifs: [_interface_ip(ifs, i) for i in range(len(ifs))])
         self.tunnels = pulumi.Output.all(*[
@@ -193,7 +216,7 @@ class SiteToSiteVpn(pulumi.ComponentResource):
                 externalInterface=t.external_interface,
                 insideCidr=t.inside_cidr,
             )
-            for t in layout.tunnels
+            for t in self._settings.layout.tunnels
         ])
         self.register_outputs({
             "transitGatewayId": self.transit_gateway_id,
