@@ -4,12 +4,18 @@
     python -m offline.plan dev prod                 # compare two stacks
     python -m offline.plan prod --base-rev main     # the stack at a git revision vs. this tree
     python -m offline.plan prod --format markdown   # for a pull-request comment
+
+Comparing, it also lists each resource created, deleted, updated or replaced (offline/diff.py,
+offline/replacements.json) and flags, first, protected resources deleted or replaced and
+replaced VPN / BGP resources.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import secrets
 import subprocess
 import sys
 import tarfile
@@ -32,29 +38,56 @@ exit status:
      "error: ..." on stderr (for a bad stack file, one line "error: <file>: <problem>") and
      nothing on stdout
   {EXIT_USAGE}  bad command-line arguments
-  {EXIT_VIOLATION}  --fail-on-violation was given and a mandatory policy is violated (the plan is printed)
+  {EXIT_VIOLATION}  --fail-on-violation was given and a mandatory policy is violated, or (comparing two
+     evaluations) a protected resource would be deleted or replaced (the plan is printed)
 
 A region without prices in offline/prices.json is not an error: the plan is printed and its cost
 section names the region and the items left unpriced."""
 
 
-def _summarise(stack: str, project_dir: Path) -> dict:
+DIGEST_KEY_ENV = "OFFLINE_PLAN_DIGEST_KEY"  # how a --base-rev evaluation is given the run's key
+_EVALUATIONS: dict[tuple, tuple[dict, object]] = {}
+
+
+def _evaluate(stack: str, project_dir: Path) -> tuple[dict, object]:
+    """The summary and the evaluation of a stack; one evaluation per stack file content."""
     import pulumi
 
     from offline.cli_config import CliConfigError
-    from offline.summary import StackFileError, summarise
+    from offline.evaluate import stack_file
+    from offline.summary import StackFileError, evaluate
+    path = stack_file(stack, project_dir)
     try:
-        return summarise(stack, project_dir)
+        content = path.read_bytes()
+    except OSError:
+        content = None
+    key = (stack, str(path.resolve()), str(Path(project_dir).resolve()), content)
+    if content is not None and key in _EVALUATIONS:
+        return _EVALUATIONS[key]
+    try:
+        result = evaluate(stack, project_dir)
     except StackFileError as error:  # not a readable stack file: `error: <file>: <problem>`
         raise SystemExit(f"error: {error}") from None
     except CliConfigError as error:  # the CLI's config step refused the stack: the program never ran
         raise SystemExit(f"error: {error.cli_message}") from None  # the CLI's words, verbatim
     except pulumi.RunError as error:
         raise SystemExit(f"error: {error}") from None
+    if content is not None:
+        _EVALUATIONS[key] = result
+    return result
 
 
+def _summarise(stack: str, project_dir: Path) -> dict:
+    return _evaluate(stack, project_dir)[0]
 
-def _summarise_at(stack: str, rev: str) -> dict:
+
+def _snapshot(stack: str, project_dir: Path, key: bytes) -> tuple[dict, dict]:
+    from offline.diff import snapshot
+    summary, deployment = _evaluate(stack, project_dir)
+    return summary, snapshot(deployment, key)
+
+
+def _summarise_at(stack: str, rev: str, key: bytes) -> tuple[dict, dict]:
     """Evaluate the stack as it was at `rev` (this tree's planner, that revision's program)."""
     archive = subprocess.run(["git", "-C", str(ROOT_DIR), "archive", "--format=tar", rev],
                              capture_output=True, check=False)
@@ -65,11 +98,13 @@ def _summarise_at(stack: str, rev: str) -> dict:
             tar.extractall(tmp, filter="data")
         result = subprocess.run(
             [sys.executable, "-m", "offline.plan", Path(stack).name if Path(stack).exists() else stack,
-             "--format", "json", "--project-dir", tmp],
-            cwd=ROOT_DIR, capture_output=True, text=True, check=False)
+             "--snapshot", "--project-dir", tmp],
+            cwd=ROOT_DIR, capture_output=True, text=True, check=False,
+            env={**os.environ, DIGEST_KEY_ENV: key.hex()})
     if result.returncode:
         raise SystemExit(result.stderr.strip() or f"error: evaluating {stack} at {rev} failed")
-    return json.loads(result.stdout)
+    data = json.loads(result.stdout)
+    return data["summary"], data["snapshot"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,32 +115,47 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     parser.add_argument("--base-rev", help="compare with the stack as it was at this git revision")
     parser.add_argument("--project-dir", type=Path, default=ROOT_DIR, help=argparse.SUPPRESS)
+    parser.add_argument("--snapshot", action="store_true", help=argparse.SUPPRESS)  # for --base-rev
     parser.add_argument("--fail-on-violation", action="store_true",
-                        help=f"exit {EXIT_VIOLATION} when a mandatory policy is violated")
+                        help=f"exit {EXIT_VIOLATION} when a mandatory policy is violated, or (comparing) "
+                             "when a protected resource would be deleted or replaced")
     args = parser.parse_args(argv)
     if len(args.stacks) > 2 or (args.base_rev and len(args.stacks) != 1):
         parser.error("give one stack, one stack with --base-rev, or two stacks")
 
+    if args.snapshot:  # internal: one evaluation as JSON, secrets as keyed digests only
+        key = bytes.fromhex(os.environ.get(DIGEST_KEY_ENV) or secrets.token_hex(32))
+        summary, snap = _snapshot(args.stacks[0], args.project_dir, key)
+        print(json.dumps({"summary": summary, "snapshot": snap}))
+        return EXIT_OK
+
+    from offline.diff import blocking, compare
     from offline.render import render, render_diff
     markdown = args.format == "markdown"
+    protected: list = []
     if args.base_rev or len(args.stacks) == 2:
+        key = secrets.token_bytes(32)  # this run's digest key: secrets compare, never print
         if args.base_rev:
-            before, after = _summarise_at(args.stacks[0], args.base_rev), _summarise(args.stacks[0], args.project_dir)
+            (before, snap_a) = _summarise_at(args.stacks[0], args.base_rev, key)
+            after, snap_b = _snapshot(args.stacks[0], args.project_dir, key)
             labels = (f"{after['stack']}@{args.base_rev}", f"{after['stack']} (this tree)")
         else:
-            before, after = (_summarise(s, args.project_dir) for s in args.stacks)
+            (before, snap_a), (after, snap_b) = (_snapshot(s, args.project_dir, key) for s in args.stacks)
             labels = (before["stack"], after["stack"])
+        diff = compare(snap_a, snap_b)
         if args.format == "json":
-            print(json.dumps({"before": before, "after": after}, indent=2))
+            print(json.dumps({"flags": diff["flags"], "diff": diff, "before": before, "after": after},
+                             indent=2))
         else:
-            print(render_diff(before, after, markdown, labels), end="")
+            print(render_diff(before, after, markdown, labels, diff), end="")
         summaries = [after]
+        protected = blocking(diff)
     else:
         summary = _summarise(args.stacks[0], args.project_dir)
         print(json.dumps(summary, indent=2) if args.format == "json" else render(summary, markdown), end="")
         summaries = [summary]
     mandatory = [v for s in summaries for v in s["violations"] if v["level"] == "mandatory"]
-    return EXIT_VIOLATION if args.fail_on_violation and mandatory else EXIT_OK
+    return EXIT_VIOLATION if args.fail_on_violation and (mandatory or protected) else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -149,9 +149,70 @@ def _violations(violations: list[dict], markdown: bool) -> list[str]:
                             f"{plural(len(rows), 'policy violation')} ({mandatory} mandatory)")]
 
 
+def _flags(diff: dict[str, Any] | None, markdown: bool) -> list[str]:
+    """The flags, first thing after the title: `pulumi up` stopping, allowlisted addresses, outages."""
+    if not diff or not diff["flags"]:
+        return []
+    mark = {"critical": "**STOP**" if markdown else "STOP", "warning": "**WARNING**" if markdown else "WARNING"}
+    items = [f"{mark[f['severity']]} {f['message']}" for f in diff["flags"]]
+    return [_heading("Flags", markdown), _list(items, markdown)]
+
+
+ACTION_WORDS = {"create": "created", "delete": "deleted", "replace": "REPLACED", "update": "updated"}
+
+
+def _detail(r: dict[str, Any]) -> str:
+    parts = []
+    if r["action"] in ("replace", "update"):
+        because = r.get("replaceBecause", {})
+        for field, change in r["changed"].items():
+            text = field if change["before"] == change["after"] else \
+                f"{field} {change['before']} -> {change['after']}"
+            if change.get("note"):
+                text += f" ({change['note']})"
+            if field in because:
+                text += " [forces replacement]"
+            elif field in r.get("interrupting", {}):
+                text += " [interrupts the tunnel/session]"
+            parts.append(text)
+    if r["protect"] and r["action"] in ("delete", "replace"):
+        parts.insert(0, "PROTECTED")
+    if r.get("address"):
+        parts.append(f"address {r['address']}")
+    return "; ".join(parts)
+
+
+def _resource_changes(diff: dict[str, Any], markdown: bool) -> list[str]:
+    blocks = [_heading("Changes by resource", markdown)]
+    if diff["unchanged"]:
+        return blocks + ["No changes: every resource's inputs and every stack output are the same."]
+    n = diff["counts"]
+    blocks.append(f"{n['create']} to create, {n['update']} to update, {n['replace']} to replace, "
+                  f"{n['delete']} to delete.")
+    by_component: dict[str, list[dict]] = {}
+    for r in diff["resources"]:
+        by_component.setdefault(r["component"], []).append(r)
+    order = {"delete": 0, "replace": 1, "create": 2, "update": 3}
+    for component, rows in sorted(by_component.items()):
+        rows = sorted(rows, key=lambda r: (order[r["action"]], r["type"], r["name"]))
+        blocks.append(_heading(component, markdown, 3) if markdown else f"{component}:")
+        counts = ", ".join(f"{sum(1 for r in rows if r['action'] == a)} {w.lower()}"
+                           for a, w in ACTION_WORDS.items() if any(r["action"] == a for r in rows))
+        blocks.append(_table([[ACTION_WORDS[r["action"]], r["type"], r["name"], _detail(r)] for r in rows],
+                             ["change", "type", "name", "detail"], markdown,
+                             f"{plural(len(rows), 'resource')}: {counts}"))
+    if diff["outputs"]:
+        blocks.append(_heading("Stack outputs", markdown, 3) if markdown else "Stack outputs:")
+        blocks.append(_table([[o["name"], o["action"], o["before"], o["after"]] for o in diff["outputs"]],
+                             ["output", "change", "before", "after"], markdown,
+                             plural(len(diff["outputs"]), "changed output")))
+    return blocks
+
+
 def render_diff(before: dict[str, Any], after: dict[str, Any], markdown: bool = False,
-                labels: tuple[str, str] = ("before", "after")) -> str:
+                labels: tuple[str, str] = ("before", "after"), diff: dict[str, Any] | None = None) -> str:
     blocks = [_heading(f"Offline plan diff: {labels[0]} -> {labels[1]}", markdown, 1 if markdown else 2)]
+    blocks += _flags(diff, markdown)
     delta = after["cost"]["monthlyTotal"] - before["cost"]["monthlyTotal"]
     partial = [label for label, s in zip(labels, (before, after), strict=True) if s["cost"].get("missingPrices")]
     blocks.append(f"Resources: {before['resourceCount']} -> {after['resourceCount']} "
@@ -169,8 +230,15 @@ def render_diff(before: dict[str, Any], after: dict[str, Any], markdown: bool = 
             for c, t in sorted(set(a) | set(b)) if a.get((c, t), 0) != b.get((c, t), 0)]
     blocks.append(_heading("Resource changes", markdown))
     header = ["component", "type", labels[0], labels[1], "change"]
-    blocks.append(_table(rows, header, markdown, plural(len(rows), "changed resource type"))
-                  if rows else "No change in resource counts.")
+    if rows:
+        blocks.append(_table(rows, header, markdown, plural(len(rows), "changed resource type")))
+    elif diff is not None and not diff["unchanged"]:
+        n = diff["counts"]
+        blocks.append(f"No change in resource counts, but resources change: {n['create']} created, "
+                      f"{n['delete']} deleted, {n['replace']} replaced, {n['update']} updated "
+                      "(see Changes by resource).")
+    else:
+        blocks.append("No change in resource counts.")
     ca = {i["item"]: i for i in before["cost"]["items"]}
     cb = {i["item"]: i for i in after["cost"]["items"]}
     value = lambda items, item: (items[item]["monthly"] if item in items else 0)  # noqa: E731
@@ -197,5 +265,7 @@ def render_diff(before: dict[str, Any], after: dict[str, Any], markdown: bool = 
             blocks.append(f"{label}: " + " ".join(m["message"] for m in s["cost"]["missingPrices"]))
     if unconfirmed:
         blocks.append(UNCONFIRMED_NOTE)
+    if diff is not None:
+        blocks += _resource_changes(diff, markdown)
     blocks += _violations(after["violations"], markdown)
     return _join(blocks)

@@ -124,9 +124,15 @@ def topology(d: Deployment) -> dict[str, Any]:
 
 def summarise(stack: str, project_dir: Path = ROOT_DIR) -> dict[str, Any]:
     """Evaluate a stack (name or stack file) offline and describe it."""
+    return evaluate(stack, project_dir)[0]
+
+
+def evaluate(stack: str, project_dir: Path = ROOT_DIR) -> tuple[dict[str, Any], Deployment]:
+    """Evaluate a stack offline: its summary and the evaluation itself (for `offline.diff`)."""
     name = stack_name(stack)
     config = load_stack_config(stack, project_dir)
-    return describe(name, config, run_program(config, stack=name, project_dir=project_dir))
+    d = run_program(config, stack=name, project_dir=project_dir)
+    return describe(name, config, d), d
 
 
 def describe(name: str, config: dict[str, Any], d: Deployment) -> dict[str, Any]:
