@@ -7,18 +7,30 @@ and replacement, and retained in the account even if the stack is destroyed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pulumi
 import pulumi_aws as aws
 
 from components.planning.access_settings import NetworkSettings
-from components.planning.network_plan import cidr_name
+from components.planning.network_plan import NetworkPlan, cidr_name
 from components.tags import name_tag
 from components.transit_routing import join_route_table
 
 
 class AwsNetwork(pulumi.ComponentResource):
+    """The AWS VPC: public and private subnets per zone, NAT gateway(s) behind protected Elastic
+    IPs, and the Transit Gateway attachment.
+
+    Arguments: the network settings (its `plan` places every subnet); `transit_gateway_id` and
+    `route_table_id`, the Transit Gateway and the route table the attachment joins;
+    `routes_to_transit_gateway`, the (GCP) ranges private subnets send to the Transit Gateway.
+    Attributes: `plan`, `vpc`, `public_subnets`, `private_subnets`, `private_route_tables`,
+    `private_subnet_ids` (resolve once the resolver addresses are reserved), `egress_ips`,
+    `attachment`, `gcp_routes`.
+    """
+
+    plan: NetworkPlan
     vpc: aws.ec2.Vpc
     public_subnets: list[aws.ec2.Subnet]
     private_subnets: list[aws.ec2.Subnet]
@@ -26,24 +38,39 @@ class AwsNetwork(pulumi.ComponentResource):
     private_subnet_ids: list[pulumi.Output[str]]
     egress_ips: pulumi.Output[list]
     attachment: aws.ec2transitgateway.VpcAttachment
+    gcp_routes: list[aws.ec2.Route]
 
     def __init__(self, name: str, settings: NetworkSettings, *,
                  transit_gateway_id: pulumi.Input[str], route_table_id: pulumi.Input[str],
                  routes_to_transit_gateway: Sequence[str], opts: pulumi.ResourceOptions | None = None):
         super().__init__("multicloud-vpn:index:AwsNetwork", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        plan = settings.plan
-        self.plan = plan
+        self._name = name
+        self.plan = settings.plan
         zone, subnet_opts = self._zones(settings)
-        self.vpc = aws.ec2.Vpc(f"{name}-vpc", cidr_block=plan.vpc_cidr, enable_dns_support=True,
-                               enable_dns_hostnames=True, tags=name_tag("vpc"), opts=child)
-        igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=self.vpc.id, opts=child)
+        igw = self._vpc()
+        self._public_subnets(zone, subnet_opts, igw)
+        nats = self._nat_gateways(igw)
+        self._private_subnets(zone, subnet_opts, nats)
+        self.private_subnet_ids = self._reserve_resolver_addresses(name, self.plan)
+        self._attach_to_transit_gateway(transit_gateway_id, route_table_id, routes_to_transit_gateway)
+        self._outputs()
 
+    def _vpc(self) -> aws.ec2.InternetGateway:
+        """The VPC and its internet gateway; returns the gateway."""
+        name, child = self._name, pulumi.ResourceOptions(parent=self)
+        self.vpc = aws.ec2.Vpc(f"{name}-vpc", cidr_block=self.plan.vpc_cidr, enable_dns_support=True,
+                               enable_dns_hostnames=True, tags=name_tag("vpc"), opts=child)
+        return aws.ec2.InternetGateway(f"{name}-igw", vpc_id=self.vpc.id, opts=child)
+
+    def _public_subnets(self, zone: Callable[[int], pulumi.Input[str]],
+                        subnet_opts: pulumi.ResourceOptions, igw: aws.ec2.InternetGateway) -> None:
+        """One route table with a default route to the internet gateway, and the public subnets."""
+        name, child = self._name, pulumi.ResourceOptions(parent=self)
         public_rt = aws.ec2.RouteTable(f"{name}-public", vpc_id=self.vpc.id, tags=name_tag("public"), opts=child)
         aws.ec2.Route(f"{name}-public-default", route_table_id=public_rt.id,
                       destination_cidr_block="0.0.0.0/0", gateway_id=igw.id, opts=child)
         self.public_subnets = []
-        for s in plan.public_subnets:
+        for s in self.plan.public_subnets:
             subnet = aws.ec2.Subnet(f"{name}-{s.key}", vpc_id=self.vpc.id, cidr_block=s.cidr,
                                     availability_zone=zone(s.zone_index),
                                     map_public_ip_on_launch=False, tags=name_tag(s.key), opts=subnet_opts)
@@ -51,11 +78,14 @@ class AwsNetwork(pulumi.ComponentResource):
                                           route_table_id=public_rt.id, opts=child)
             self.public_subnets.append(subnet)
 
+    def _nat_gateways(self, igw: aws.ec2.InternetGateway) -> dict[int, aws.ec2.NatGateway]:
+        """An Elastic IP and a NAT gateway per NAT zone; returns the gateways by zone."""
+        name = self._name
         # The allowlisted addresses: never deleted or replaced by Pulumi, kept if the stack goes.
         keep = pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True)
         nats = {}
         eips = []
-        for z in plan.nat_zones:
+        for z in self.plan.nat_zones:
             eip = aws.ec2.Eip(f"{name}-egress-ip-{z}", domain="vpc",
                               tags=name_tag(f"egress-{z}", Purpose="allowlisted egress address"),
                               opts=keep)
@@ -67,7 +97,13 @@ class AwsNetwork(pulumi.ComponentResource):
                                                                      delete_before_replace=True))
             eips.append(eip)
         self.egress_ips = pulumi.Output.all(*[e.public_ip for e in eips])
+        return nats
 
+    def _private_subnets(self, zone: Callable[[int], pulumi.Input[str]],
+                         subnet_opts: pulumi.ResourceOptions,
+                         nats: dict[int, aws.ec2.NatGateway]) -> None:
+        """Per private subnet its own route table, with a default route to its zone's NAT gateway."""
+        name, plan, child = self._name, self.plan, pulumi.ResourceOptions(parent=self)
         self.private_subnets, self.private_route_tables = [], []
         for s in plan.private_subnets:
             subnet = aws.ec2.Subnet(f"{name}-{s.key}", vpc_id=self.vpc.id, cidr_block=s.cidr,
@@ -81,9 +117,12 @@ class AwsNetwork(pulumi.ComponentResource):
                           nat_gateway_id=nats[plan.nat_for_private(s.zone_index)].id, opts=child)
             self.private_subnets.append(subnet)
             self.private_route_tables.append(table)
-        self.private_subnet_ids = self._reserve_resolver_addresses(name, plan)
 
-        # --- Transit Gateway: attach the VPC, route GCP ranges to it -----------------------------
+    def _attach_to_transit_gateway(self, transit_gateway_id: pulumi.Input[str],
+                                   route_table_id: pulumi.Input[str],
+                                   routes_to_transit_gateway: Sequence[str]) -> None:
+        """Transit Gateway: attach the VPC, route GCP ranges to it."""
+        name = self._name
         self.attachment = aws.ec2transitgateway.VpcAttachment(
             f"{name}-tgw-attachment",
             transit_gateway_id=transit_gateway_id,
@@ -93,7 +132,7 @@ class AwsNetwork(pulumi.ComponentResource):
             transit_gateway_default_route_table_association=False,
             transit_gateway_default_route_table_propagation=False,
             tags=name_tag("vpc-attachment"),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
         # Propagating the VPC into the VPN route table is what makes AWS advertise it to GCP.
         join_route_table(f"{name}-tgw-attachment", self.attachment.id, route_table_id, self)
@@ -102,10 +141,11 @@ class AwsNetwork(pulumi.ComponentResource):
             aws.ec2.Route(f"{name}-{s.key}-to-{cidr_name(cidr)}", route_table_id=table.id,
                           destination_cidr_block=cidr, transit_gateway_id=transit_gateway_id,
                           opts=after_attachment)
-            for s, table in zip(plan.private_subnets, self.private_route_tables, strict=True)
+            for s, table in zip(self.plan.private_subnets, self.private_route_tables, strict=True)
             for cidr in routes_to_transit_gateway
         ]
 
+    def _outputs(self) -> None:
         self.register_outputs({
             "vpcId": self.vpc.id,
             "egressIps": self.egress_ips,
@@ -138,7 +178,7 @@ class AwsNetwork(pulumi.ComponentResource):
         return ((lambda index: zones.names.apply(lambda names: pick(names, index))),
                 pulumi.ResourceOptions(parent=self, ignore_changes=["availabilityZone"]))
 
-    def _reserve_resolver_addresses(self, name: str, plan) -> list[pulumi.Output[str]]:
+    def _reserve_resolver_addresses(self, name: str, plan: NetworkPlan) -> list[pulumi.Output[str]]:
         """Private subnet ids that resolve only once the resolver addresses are reserved.
 
         Everything placed in these subnets takes its id from here, so no interface can be

@@ -25,21 +25,40 @@ RENEW_BEFORE_HOURS = 30 * 24
 
 
 class ClientVpn(pulumi.ComponentResource):
+    """An AWS Client VPN endpoint in the VPC: SAML sign-in, connection logs, full or split tunnel.
+
+    Arguments: the Client VPN settings; `plan`, the network plan (zones, VPC range, resolver
+    address); `vpc_id`; `subnet_ids`, the private subnets to associate, one per zone;
+    `gcp_ranges`, routed and authorized towards GCP. Attributes: `endpoint`,
+    `client_configuration` (the AWS VPN Client profile), `self_service_portal_url` (None without
+    the self-service portal).
+    """
+
     endpoint: aws.ec2clientvpn.Endpoint
     client_configuration: pulumi.Output[str]
+    self_service_portal_url: pulumi.Output[str] | None
 
     def __init__(self, name: str, settings: ClientVpnSettings, *, plan: NetworkPlan,
                  vpc_id: pulumi.Input[str], subnet_ids: Sequence[pulumi.Input[str]],
                  gcp_ranges: Sequence[str], opts: pulumi.ResourceOptions | None = None):
         super().__init__("multicloud-vpn:index:ClientVpn", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        stack = pulumi.get_stack()
+        self._name, self._settings, self._plan = name, settings, plan
+        ca_cert, certificate = self._certificates()
+        saml, portal_saml = self._sso()
+        logs, stream = self._logs()
+        self.endpoint = self._endpoint(vpc_id, certificate, saml, portal_saml, logs, stream)
+        self._associations_routes_rules(subnet_ids, gcp_ranges)
+        self._outputs(ca_cert)
 
-        # --- Server certificate: a private CA and a server certificate, imported into ACM -----
+    def _certificates(self) -> tuple[tls.SelfSignedCert, aws.acm.Certificate]:
+        """Server certificate: a private CA and a server certificate, imported into ACM.
+        Returns the CA certificate and the ACM certificate."""
+        name, settings, child = self._name, self._settings, pulumi.ResourceOptions(parent=self)
         ca_key = tls.PrivateKey(f"{name}-ca-key", algorithm="RSA", rsa_bits=2048, opts=child)
         ca_cert = tls.SelfSignedCert(
             f"{name}-ca-cert", private_key_pem=ca_key.private_key_pem, is_ca_certificate=True,
-            subject=tls.SelfSignedCertSubjectArgs(common_name=f"multicloud-vpn {stack} client VPN CA"),
+            subject=tls.SelfSignedCertSubjectArgs(
+                common_name=f"multicloud-vpn {pulumi.get_stack()} client VPN CA"),
             validity_period_hours=CA_VALIDITY_HOURS,
             allowed_uses=["cert_signing", "crl_signing", "digital_signature"], opts=child)
         server_key = tls.PrivateKey(f"{name}-server-key", algorithm="RSA", rsa_bits=2048, opts=child)
@@ -58,8 +77,13 @@ class ClientVpn(pulumi.ComponentResource):
             private_key=pulumi.Output.secret(server_key.private_key_pem),
             certificate_chain=ca_cert.cert_pem,
             tags=name_tag("client-vpn"), opts=child)
+        return ca_cert, certificate
 
-        # --- SSO: IAM SAML providers from the IAM Identity Center applications' metadata -------
+    def _sso(self) -> tuple[aws.iam.SamlProvider, aws.iam.SamlProvider | None]:
+        """SSO: IAM SAML providers from the IAM Identity Center applications' metadata; the
+        second (None without the self-service portal) signs users in to the portal."""
+        name, settings, child = self._name, self._settings, pulumi.ResourceOptions(parent=self)
+        stack = pulumi.get_stack()
         saml = aws.iam.SamlProvider(
             f"{name}-saml", name=f"multicloud-vpn-{stack}-client-vpn",
             saml_metadata_document=settings.saml_metadata, opts=child)
@@ -68,15 +92,24 @@ class ClientVpn(pulumi.ComponentResource):
             portal_saml = aws.iam.SamlProvider(
                 f"{name}-saml-self-service", name=f"multicloud-vpn-{stack}-client-vpn-portal",
                 saml_metadata_document=settings.self_service_saml_metadata, opts=child)
+        return saml, portal_saml
 
-        # --- Connection logs -------------------------------------------------------------------
+    def _logs(self) -> tuple[aws.cloudwatch.LogGroup, aws.cloudwatch.LogStream]:
+        """Connection logs: a log group and the stream the endpoint writes to."""
+        name, child = self._name, pulumi.ResourceOptions(parent=self)
         logs = aws.cloudwatch.LogGroup(
-            f"{name}-connection-logs", name=f"/multicloud-vpn/{stack}/client-vpn",
-            retention_in_days=settings.log_retention_days, opts=child)
+            f"{name}-connection-logs", name=f"/multicloud-vpn/{pulumi.get_stack()}/client-vpn",
+            retention_in_days=self._settings.log_retention_days, opts=child)
         stream = aws.cloudwatch.LogStream(
             f"{name}-connection-log-stream", name="connections", log_group_name=logs.name, opts=child)
+        return logs, stream
 
-        # --- The endpoint ----------------------------------------------------------------------
+    def _endpoint(self, vpc_id: pulumi.Input[str], certificate: aws.acm.Certificate,
+                  saml: aws.iam.SamlProvider, portal_saml: aws.iam.SamlProvider | None,
+                  logs: aws.cloudwatch.LogGroup,
+                  stream: aws.cloudwatch.LogStream) -> aws.ec2clientvpn.Endpoint:
+        """The endpoint and its security group (no inbound, any outbound)."""
+        name, settings, child = self._name, self._settings, pulumi.ResourceOptions(parent=self)
         security_group = aws.ec2.SecurityGroup(
             f"{name}-endpoint-sg", vpc_id=vpc_id,
             description="Client VPN endpoint: no inbound, any outbound",
@@ -84,9 +117,9 @@ class ClientVpn(pulumi.ComponentResource):
             egress=[aws.ec2.SecurityGroupEgressArgs(protocol="-1", from_port=0, to_port=0,
                                                     cidr_blocks=["0.0.0.0/0"])],
             tags=name_tag("client-vpn-endpoint"), opts=child)
-        self.endpoint = aws.ec2clientvpn.Endpoint(
+        return aws.ec2clientvpn.Endpoint(
             f"{name}-endpoint",
-            description=f"multicloud-vpn {stack}",
+            description=f"multicloud-vpn {pulumi.get_stack()}",
             client_cidr_block=settings.client_cidr,
             server_certificate_arn=certificate.arn,
             authentication_options=[aws.ec2clientvpn.EndpointAuthenticationOptionArgs(
@@ -96,7 +129,7 @@ class ClientVpn(pulumi.ComponentResource):
             )],
             connection_log_options=aws.ec2clientvpn.EndpointConnectionLogOptionsArgs(
                 enabled=True, cloudwatch_log_group=logs.name, cloudwatch_log_stream=stream.name),
-            dns_servers=[plan.resolver_ip],
+            dns_servers=[self._plan.resolver_ip],
             vpc_id=vpc_id,
             security_group_ids=[security_group.id],
             split_tunnel=settings.split_tunnel,
@@ -111,7 +144,12 @@ class ClientVpn(pulumi.ComponentResource):
             opts=child,
         )
 
-        # --- Associations, then routes, then rules: one at a time ------------------------------
+    def _associations_routes_rules(self, subnet_ids: Sequence[pulumi.Input[str]],
+                                   gcp_ranges: Sequence[str]) -> None:
+        """Associations, then routes, then rules: one at a time, each depending on the one before
+        (parallel changes to one endpoint fail with ConcurrentMutationLimitExceeded)."""
+        name, settings, plan = self._name, self._settings, self._plan
+        endpoint_id = self.endpoint.id
         previous: list[pulumi.Resource] = []
 
         def chained() -> pulumi.ResourceOptions:
@@ -120,7 +158,7 @@ class ClientVpn(pulumi.ComponentResource):
         associations = []
         for zone in range(plan.zones):
             association = aws.ec2clientvpn.NetworkAssociation(
-                f"{name}-association-{zone}", client_vpn_endpoint_id=self.endpoint.id,
+                f"{name}-association-{zone}", client_vpn_endpoint_id=endpoint_id,
                 subnet_id=subnet_ids[zone], opts=chained())
             previous = [association]
             associations.append(association)
@@ -128,7 +166,7 @@ class ClientVpn(pulumi.ComponentResource):
                                  settings.split_tunnel_destinations):
             created = aws.ec2clientvpn.Route(
                 f"{name}-route-{route.zone_index}-{cidr_name(route.destination)}",
-                client_vpn_endpoint_id=self.endpoint.id,
+                client_vpn_endpoint_id=endpoint_id,
                 destination_cidr_block=route.destination,
                 # Read from the association, so the route waits until the subnet is associated.
                 target_vpc_subnet_id=associations[route.zone_index].subnet_id,
@@ -141,7 +179,7 @@ class ClientVpn(pulumi.ComponentResource):
             created = aws.ec2clientvpn.AuthorizationRule(
                 f"{name}-allow-{cidr_name(rule.destination)}-"
                 + (f"group-{rule.group_id}" if rule.group_id else "everyone"),
-                client_vpn_endpoint_id=self.endpoint.id,
+                client_vpn_endpoint_id=endpoint_id,
                 target_network_cidr=rule.destination,
                 authorize_all_groups=True if rule.group_id is None else None,
                 access_group_id=rule.group_id,
@@ -149,6 +187,8 @@ class ClientVpn(pulumi.ComponentResource):
                 opts=chained())
             previous = [created]
 
+    def _outputs(self, ca_cert: tls.SelfSignedCert) -> None:
+        settings = self._settings
         self.client_configuration = pulumi.Output.all(self.endpoint.dns_name, ca_cert.cert_pem).apply(
             lambda args: client_configuration(args[0], settings.port, settings.transport, args[1]))
         self.self_service_portal_url = (self.endpoint.self_service_portal_url

@@ -22,8 +22,12 @@ from components.planning.settings import GcpHubSettings
 
 
 class GcpHub(pulumi.ComponentResource):
-    """Arguments: the hub settings, the AWS-side ranges allowed in, and resources that must exist
-    first (the enabled APIs). Attributes: `network`, `subnets` (by name), `spoke_networks`."""
+    """The GCP hub VPC with its subnets, and the spokes peered with it, each allowing AWS in.
+
+    Arguments: the hub settings (network name, subnets, spokes, firewall); `aws_ranges`, the
+    AWS-side ranges allowed in; `requires`, resources that must exist first (the enabled APIs).
+    Attributes: `network` (the hub), `subnets` (hub subnets by name), `spoke_networks` (by name).
+    """
 
     network: gcp.compute.Network
     subnets: dict[str, gcp.compute.Subnetwork]
@@ -38,15 +42,21 @@ class GcpHub(pulumi.ComponentResource):
         self._requires = list(requires)
         self.network = self._network(f"{name}-network", settings.network_name,
                                      "Hub VPC: owns the HA VPN to AWS; spokes peer with it")
-        self.subnets = {
+        self.subnets = self._hub_subnets(name, settings)
+        self.spoke_networks = {}
+        self._peer_spokes(name, settings)
+        self._outputs()
+
+    def _hub_subnets(self, name: str, settings: GcpHubSettings) -> dict[str, gcp.compute.Subnetwork]:
+        return {
             s.name: gcp.compute.Subnetwork(
                 f"{name}-subnet-{s.name}", name=s.name, network=self.network.id, ip_cidr_range=s.cidr,
                 region=s.region, private_ip_google_access=True,
                 opts=pulumi.ResourceOptions(parent=self))
             for s in settings.subnets
         }
-        self.spoke_networks = {}
-        self._peer_spokes(name, settings)
+
+    def _outputs(self) -> None:
         self.register_outputs({
             "networkId": self.network.id,
             "subnetIds": {n: s.id for n, s in self.subnets.items()},
@@ -54,6 +64,7 @@ class GcpHub(pulumi.ComponentResource):
         })
 
     def _network(self, logical: str, physical: str, description: str) -> gcp.compute.Network:
+        """A custom-mode network with GLOBAL dynamic routing, and its ingress rule from AWS (if any)."""
         network = gcp.compute.Network(
             logical, name=physical, auto_create_subnetworks=False, routing_mode="GLOBAL",
             description=description,
@@ -62,6 +73,7 @@ class GcpHub(pulumi.ComponentResource):
         return network
 
     def _peer_spokes(self, name: str, settings: GcpHubSettings) -> None:
+        """Per spoke a network and subnet, peered with the hub in both directions."""
         previous: list[pulumi.Resource] = []
         hub_subnets = list(self.subnets.values())
         for spoke in settings.spokes:

@@ -46,6 +46,16 @@ class HubNetworks:
 
 
 class PrivateDns(pulumi.ComponentResource):
+    """Private DNS both ways between GCP and AWS: optional private zones, GCP -> AWS forwarding
+    through a Route 53 inbound endpoint, and optionally AWS -> GCP through an outbound endpoint.
+
+    Arguments: the DNS settings; `hub`, the GCP hub's networks (see `HubNetworks`); `plan`, the
+    network plan (the fixed resolver addresses); `vpc_id`; `private_subnet_ids`, where the resolver
+    endpoints live; `requires`, resources that must exist first (the enabled Cloud DNS API).
+    Attributes: `inbound_ips` (empty without GCP -> AWS), `gcp_forwarder_ips` (None without
+    AWS -> GCP).
+    """
+
     inbound_ips: Sequence[str]
     gcp_forwarder_ips: pulumi.Output[list] | None
 
@@ -54,38 +64,45 @@ class PrivateDns(pulumi.ComponentResource):
                  requires: Sequence[pulumi.Resource] = (),
                  opts: pulumi.ResourceOptions | None = None):
         super().__init__("multicloud-vpn:index:PrivateDns", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         self._name = name
         self._after_api = pulumi.ResourceOptions(parent=self, depends_on=list(requires))
         hub_link = hub.self_link
         spoke_links = dict(hub.spoke_links)
         self.inbound_ips = ()
         self.gcp_forwarder_ips = None
-
         if settings.create_private_zones:
-            for domain in settings.aws_domains:
-                aws.route53.Zone(f"{name}-private-zone-{domain.rstrip('.')}", name=domain.rstrip("."),
-                                 comment="Private names in AWS, answered for GCP too",
-                                 vpcs=[aws.route53.ZoneVpcArgs(vpc_id=vpc_id)], opts=child)
-            for domain in settings.gcp_domains:
-                gcp.dns.ManagedZone(
-                    f"{name}-private-zone-{domain.rstrip('.')}", name=gcp_name("zone", domain), dns_name=domain,
-                    visibility="private",
-                    description="Private names in GCP, visible to the hub and every spoke",
-                    private_visibility_config=_visible_to([hub_link, *spoke_links.values()]),
-                    opts=self._after_api)
-
+            self._private_zones(settings, vpc_id, hub_link, spoke_links)
         if settings.gcp_to_aws:
             self._gcp_to_aws(settings, plan, vpc_id, private_subnet_ids, hub_link, spoke_links)
         if settings.aws_to_gcp:
             self._aws_to_gcp(settings, hub, plan, vpc_id, private_subnet_ids)
+        self._outputs()
 
+    def _private_zones(self, settings, vpc_id, hub_link, spoke_links) -> None:
+        """A Route 53 private zone per AWS domain, a Cloud DNS private zone per GCP domain."""
+        name = self._name
+        child = pulumi.ResourceOptions(parent=self)
+        for domain in settings.aws_domains:
+            aws.route53.Zone(f"{name}-private-zone-{domain.rstrip('.')}", name=domain.rstrip("."),
+                             comment="Private names in AWS, answered for GCP too",
+                             vpcs=[aws.route53.ZoneVpcArgs(vpc_id=vpc_id)], opts=child)
+        for domain in settings.gcp_domains:
+            gcp.dns.ManagedZone(
+                f"{name}-private-zone-{domain.rstrip('.')}", name=gcp_name("zone", domain), dns_name=domain,
+                visibility="private",
+                description="Private names in GCP, visible to the hub and every spoke",
+                private_visibility_config=_visible_to([hub_link, *spoke_links.values()]),
+                opts=self._after_api)
+
+    def _outputs(self) -> None:
         self.register_outputs({
             "inboundResolverIps": list(self.inbound_ips),
             "gcpForwarderIps": self.gcp_forwarder_ips,
         })
 
     def _gcp_to_aws(self, settings, plan, vpc_id, subnet_ids, hub_link, spoke_links) -> None:
+        """A Route 53 inbound endpoint; per AWS domain a forwarding zone in the hub and a peering
+        zone in every spoke."""
         name = self._name
         child = pulumi.ResourceOptions(parent=self)
         group = aws.ec2.SecurityGroup(
@@ -128,6 +145,8 @@ class PrivateDns(pulumi.ComponentResource):
                     opts=self._after_api)
 
     def _aws_to_gcp(self, settings, hub, plan, vpc_id, subnet_ids) -> None:
+        """A Cloud DNS inbound policy on the hub, a Route 53 outbound endpoint, and per GCP domain
+        a forwarding rule associated with the VPC."""
         name = self._name
         child = pulumi.ResourceOptions(parent=self)
         policy = gcp.dns.Policy(

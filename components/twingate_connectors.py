@@ -140,6 +140,15 @@ def _is_private_range(address: str, private: Sequence[str]) -> bool:
 
 
 class TwingateConnectors(pulumi.ComponentResource):
+    """Twingate: a remote network with its groups and resources, and connectors in AWS that
+    leave through the NAT Elastic IP.
+
+    Arguments: the Twingate settings; `region` (AWS, for SSM) and `network` (the Twingate network
+    name) the connectors boot with; `vpc_id` and `vpc_cidr`; `private_subnet_ids`, one per
+    connector in turn; `private_ranges`, the GCP ranges reached through the VPC. Attributes:
+    `remote_network`, `groups` (one Auto Scaling Group per connector).
+    """
+
     remote_network: twingate.TwingateRemoteNetwork
     groups: list[aws.autoscaling.Group]
 
@@ -147,14 +156,21 @@ class TwingateConnectors(pulumi.ComponentResource):
                  vpc_id: pulumi.Input[str], vpc_cidr: str, private_subnet_ids: Sequence[pulumi.Input[str]],
                  private_ranges: Sequence[str], opts: pulumi.ResourceOptions | None = None):
         super().__init__("multicloud-vpn:index:TwingateConnectors", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        stack = pulumi.get_stack()
+        self._name, self._settings = name, settings
+        internal = [vpc_cidr, *private_ranges]
+        public_ports = self._twingate_side(internal)
+        security_group = self._security_group(vpc_id, vpc_cidr, internal, public_ports)
+        self.groups = [self._connector(i, region, network, security_group, private_subnet_ids)
+                       for i in range(CONNECTORS)]
+        self._outputs()
 
-        # --- Twingate side ----------------------------------------------------------------------
+    def _twingate_side(self, internal: list[str]) -> set[str]:
+        """The remote network, its groups and resources (and, if asked, the private ranges as
+        resources). Returns the ports of resources outside the private ranges."""
+        name, settings, child = self._name, self._settings, pulumi.ResourceOptions(parent=self)
         self.remote_network = twingate.TwingateRemoteNetwork(
             f"{name}-remote-network", name=settings.remote_network_name, location="AWS", opts=child)
         groups = {g: twingate.TwingateGroup(f"{name}-group-{g}", name=g, opts=child) for g in settings.groups}
-        internal = [vpc_cidr, *private_ranges]
         public_ports: set[str] = set()
         for r in settings.resources:
             private = _is_private_range(r.address, internal)
@@ -176,13 +192,16 @@ class TwingateConnectors(pulumi.ComponentResource):
         if settings.include_private_ranges:
             for cidr in internal:
                 twingate.TwingateResource(
-                    f"{name}-range-{cidr.replace('/', '-')}", name=f"{stack} {cidr}", address=cidr,
+                    f"{name}-range-{cidr.replace('/', '-')}", name=f"{pulumi.get_stack()} {cidr}", address=cidr,
                     remote_network_id=self.remote_network.id,
                     access_groups=[twingate.TwingateResourceAccessGroupArgs(group_id=g.id)
                                    for g in groups.values()],
                     opts=child)
+        return public_ports
 
-        # --- AWS side: no inbound; out only to Twingate, DNS, the private ranges, the resources --
+    def _security_group(self, vpc_id: pulumi.Input[str], vpc_cidr: str, internal: list[str],
+                        public_ports: set[str]) -> aws.ec2.SecurityGroup:
+        """AWS side: no inbound; out only to Twingate, DNS, the private ranges, the resources."""
         egress = [aws.ec2.SecurityGroupEgressArgs(protocol="tcp", from_port=low, to_port=high,
                                                   cidr_blocks=["0.0.0.0/0"], description=f"Twingate {label}")
                   for label, low, high in TWINGATE_TCP]
@@ -197,68 +216,82 @@ class TwingateConnectors(pulumi.ComponentResource):
             egress.append(aws.ec2.SecurityGroupEgressArgs(
                 protocol="tcp", from_port=int(low), to_port=int(high or low),
                 cidr_blocks=["0.0.0.0/0"], description=f"allowlisted destinations tcp/{ports}"))
-        security_group = aws.ec2.SecurityGroup(
-            f"{name}-connector-sg", vpc_id=vpc_id, description="Twingate connectors: nothing inbound",
-            ingress=[], egress=egress, tags=name_tag("twingate-connectors"), opts=child)
+        return aws.ec2.SecurityGroup(
+            f"{self._name}-connector-sg", vpc_id=vpc_id, description="Twingate connectors: nothing inbound",
+            ingress=[], egress=egress, tags=name_tag("twingate-connectors"),
+            opts=pulumi.ResourceOptions(parent=self))
 
-        self.groups = []
-        for i in range(CONNECTORS):
-            connector = twingate.TwingateConnector(
-                f"{name}-connector-{i}", remote_network_id=self.remote_network.id,
-                name=f"{stack}-connector-{i}", status_updates_enabled=True, opts=child)
-            tokens = twingate.TwingateConnectorTokens(f"{name}-connector-{i}-tokens",
-                                                      connector_id=connector.id, opts=child)
-            prefix = f"/multicloud-vpn/{stack}/twingate/connector-{i}"
-            parameters = [
-                aws.ssm.Parameter(f"{name}-connector-{i}-{kind}", name=f"{prefix}/{kind}", type="SecureString",
-                                  value=pulumi.Output.secret(value),
-                                  description=f"Twingate connector {i} {kind}", opts=child)
-                for kind, value in (("access-token", tokens.access_token),
-                                    ("refresh-token", tokens.refresh_token))
-            ]
-            role = aws.iam.Role(
-                f"{name}-connector-{i}-role",
-                assume_role_policy=pulumi.Output.json_dumps({
-                    "Version": "2012-10-17",
-                    "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                   "Principal": {"Service": "ec2.amazonaws.com"}}]}),
-                description=f"Twingate connector {i}: reads its own tokens", opts=child)
-            aws.iam.RolePolicy(
-                f"{name}-connector-{i}-tokens", role=role.id,
-                policy=pulumi.Output.json_dumps({
-                    "Version": "2012-10-17",
-                    "Statement": [{"Effect": "Allow", "Action": "ssm:GetParameter",
-                                   "Resource": [p.arn for p in parameters]}]}),
-                opts=child)
-            profile = aws.iam.InstanceProfile(f"{name}-connector-{i}-profile", role=role.name, opts=child)
-            script = boot_script(region, network, f"{prefix}/access-token", f"{prefix}/refresh-token")
-            template = aws.ec2.LaunchTemplate(
-                f"{name}-connector-{i}",
-                image_id=settings.ami,
-                instance_type=settings.instance_type,
-                iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=profile.arn),
-                vpc_security_group_ids=[security_group.id],
-                metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
-                    http_endpoint="enabled", http_tokens="required"),
-                user_data=base64.b64encode(script.encode()).decode(),
-                tag_specifications=[aws.ec2.LaunchTemplateTagSpecificationArgs(
-                    resource_type="instance", tags=name_tag(f"twingate-connector-{i}"))],
-                opts=child)
-            group = aws.autoscaling.Group(
-                f"{name}-connector-{i}",
-                min_size=1, max_size=1, desired_capacity=1,
-                vpc_zone_identifiers=[private_subnet_ids[i % len(private_subnet_ids)]],
-                launch_template=aws.autoscaling.GroupLaunchTemplateArgs(
-                    id=template.id, version=template.latest_version.apply(str)),
-                health_check_type="EC2",
-                instance_refresh=aws.autoscaling.GroupInstanceRefreshArgs(
-                    strategy="Rolling",
-                    preferences=aws.autoscaling.GroupInstanceRefreshPreferencesArgs(
-                        min_healthy_percentage=0)),
-                tags=[aws.autoscaling.GroupTagArgs(key="Name", value=name_tag(f"twingate-connector-{i}")["Name"],
-                                                   propagate_at_launch=True)],
-                opts=pulumi.ResourceOptions(parent=self, depends_on=parameters))
-            self.groups.append(group)
+    def _connector(self, i: int, region: str, network: str, security_group: aws.ec2.SecurityGroup,
+                   private_subnet_ids: Sequence[pulumi.Input[str]]) -> aws.autoscaling.Group:
+        """Connector i: its tokens in SSM, an instance profile that reads only them, and an Auto
+        Scaling Group of one instance that boots the connector."""
+        name, settings, child = self._name, self._settings, pulumi.ResourceOptions(parent=self)
+        prefix = f"/multicloud-vpn/{pulumi.get_stack()}/twingate/connector-{i}"
+        parameters = self._token_parameters(i, prefix)
+        profile = self._instance_profile(i, parameters)
+        script = boot_script(region, network, f"{prefix}/access-token", f"{prefix}/refresh-token")
+        template = aws.ec2.LaunchTemplate(
+            f"{name}-connector-{i}",
+            image_id=settings.ami,
+            instance_type=settings.instance_type,
+            iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=profile.arn),
+            vpc_security_group_ids=[security_group.id],
+            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
+                http_endpoint="enabled", http_tokens="required"),
+            user_data=base64.b64encode(script.encode()).decode(),
+            tag_specifications=[aws.ec2.LaunchTemplateTagSpecificationArgs(
+                resource_type="instance", tags=name_tag(f"twingate-connector-{i}"))],
+            opts=child)
+        return aws.autoscaling.Group(
+            f"{name}-connector-{i}",
+            min_size=1, max_size=1, desired_capacity=1,
+            vpc_zone_identifiers=[private_subnet_ids[i % len(private_subnet_ids)]],
+            launch_template=aws.autoscaling.GroupLaunchTemplateArgs(
+                id=template.id, version=template.latest_version.apply(str)),
+            health_check_type="EC2",
+            instance_refresh=aws.autoscaling.GroupInstanceRefreshArgs(
+                strategy="Rolling",
+                preferences=aws.autoscaling.GroupInstanceRefreshPreferencesArgs(
+                    min_healthy_percentage=0)),
+            tags=[aws.autoscaling.GroupTagArgs(key="Name", value=name_tag(f"twingate-connector-{i}")["Name"],
+                                               propagate_at_launch=True)],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=parameters))
 
+    def _token_parameters(self, i: int, prefix: str) -> list[aws.ssm.Parameter]:
+        """The Twingate connector, its token pair, and the pair as SSM SecureStrings under prefix."""
+        name, child = self._name, pulumi.ResourceOptions(parent=self)
+        connector = twingate.TwingateConnector(
+            f"{name}-connector-{i}", remote_network_id=self.remote_network.id,
+            name=f"{pulumi.get_stack()}-connector-{i}", status_updates_enabled=True, opts=child)
+        tokens = twingate.TwingateConnectorTokens(f"{name}-connector-{i}-tokens",
+                                                  connector_id=connector.id, opts=child)
+        return [
+            aws.ssm.Parameter(f"{name}-connector-{i}-{kind}", name=f"{prefix}/{kind}", type="SecureString",
+                              value=pulumi.Output.secret(value),
+                              description=f"Twingate connector {i} {kind}", opts=child)
+            for kind, value in (("access-token", tokens.access_token),
+                                ("refresh-token", tokens.refresh_token))
+        ]
+
+    def _instance_profile(self, i: int, parameters: list[aws.ssm.Parameter]) -> aws.iam.InstanceProfile:
+        """An instance role that may read only connector i's parameters, and its profile."""
+        name, child = self._name, pulumi.ResourceOptions(parent=self)
+        role = aws.iam.Role(
+            f"{name}-connector-{i}-role",
+            assume_role_policy=pulumi.Output.json_dumps({
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                               "Principal": {"Service": "ec2.amazonaws.com"}}]}),
+            description=f"Twingate connector {i}: reads its own tokens", opts=child)
+        aws.iam.RolePolicy(
+            f"{name}-connector-{i}-tokens", role=role.id,
+            policy=pulumi.Output.json_dumps({
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "ssm:GetParameter",
+                               "Resource": [p.arn for p in parameters]}]}),
+            opts=child)
+        return aws.iam.InstanceProfile(f"{name}-connector-{i}-profile", role=role.name, opts=child)
+
+    def _outputs(self) -> None:
         self.register_outputs({"remoteNetworkId": self.remote_network.id,
                                "autoScalingGroups": [g.name for g in self.groups]})
