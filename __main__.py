@@ -10,10 +10,12 @@ import pulumi_random as random
 import pulumi_tls as tls
 import pulumi_twingate as twingate
 
+from components.attached_vpcs import AttachedVpcs
 from components.aws_network import AwsNetwork
 from components.client_vpn import ClientVpn
 from components.gcp_hub import GcpHub
 from components.gcp_services import GcpServices
+from components.offices import OfficeVpns
 from components.planning.errors import SettingsError
 from components.planning.names import gcp_label_value
 from components.planning.settings import CONFIG_KEYS, SECRET_KEYS, load_settings
@@ -74,6 +76,17 @@ aws_provider = aws.Provider(
 gcp_provider = gcp.Provider(
     "gcp", project=settings.gcp_project, region=settings.gcp_region, default_labels=labels,
     **settings.providers.gcp, **secret_args(settings.providers.gcp_secrets))
+# An existing spoke's side of the peering (and its DNS peering zone) is made in its own project.
+spoke_projects = sorted({s.project for s in settings.gcp_hub.spokes
+                         if s.existing and s.project and s.project != settings.gcp_project})
+project_providers = {
+    project: gcp.Provider(
+        f"gcp-spoke-project-{project}", project=project, region=settings.gcp_region, default_labels=labels,
+        **settings.providers.gcp, **secret_args(settings.providers.gcp_secrets))
+    for project in spoke_projects
+}
+spoke_providers = {s.name: project_providers[s.project] for s in settings.gcp_hub.spokes
+                   if s.existing and s.project in project_providers}
 random_provider = random.Provider("random")
 tls_provider = tls.Provider("tls")
 providers = pulumi.ResourceOptions(
@@ -81,7 +94,7 @@ providers = pulumi.ResourceOptions(
 
 apis = GcpServices("gcp-apis", opts=providers)
 hub = GcpHub("gcp-hub", settings.gcp_hub, aws_ranges=settings.aws_ranges, requires=[apis.compute],
-             opts=providers)
+             spoke_providers=project_providers, opts=providers)
 vpn = SiteToSiteVpn(
     "site-to-site",
     settings.site_to_site,
@@ -98,6 +111,15 @@ network = AwsNetwork(
     routes_to_transit_gateway=settings.aws_routes_to_gcp,
     opts=providers,
 )
+if settings.offices:
+    offices = OfficeVpns("offices", settings.offices, transit_gateway_id=vpn.transit_gateway_id,
+                         route_table_id=vpn.route_table_id, opts=providers)
+    pulumi.export("offices", offices.summary)
+    pulumi.export("officeDeviceConfigurations", offices.device_configurations)
+if settings.network.attached_vpcs:
+    AttachedVpcs("attached-vpcs", settings.network.attached_vpcs, transit_gateway_id=vpn.transit_gateway_id,
+                 route_table_id=vpn.route_table_id,
+                 destinations=[*settings.aws_routes_to_gcp, settings.network.vpc_cidr], opts=providers)
 pulumi.export("egressIps", network.egress_ips)
 pulumi.export("vpcId", network.vpc.id)
 
@@ -108,7 +130,7 @@ if settings.client_vpn.enabled:
         plan=network.plan,
         vpc_id=network.vpc.id,
         subnet_ids=network.private_subnet_ids,
-        gcp_ranges=settings.gcp_ranges,
+        gcp_ranges=settings.routed_ranges,
         opts=providers,
     )
     pulumi.export("clientVpnEndpointId", client_vpn.endpoint.id)
@@ -130,7 +152,7 @@ if settings.twingate.enabled:
         vpc_id=network.vpc.id,
         vpc_cidr=settings.network.vpc_cidr,
         private_subnet_ids=network.private_subnet_ids,
-        private_ranges=settings.gcp_ranges,
+        private_ranges=settings.routed_ranges,
         opts=pulumi.ResourceOptions(providers=[aws_provider, twingate_provider]),
     )
     pulumi.export("twingateRemoteNetworkId", connectors.remote_network.id)
@@ -141,7 +163,8 @@ dns = PrivateDns(
     hub=HubNetworks(
         network_id=hub.network.id,
         self_link=hub.network.self_link,
-        spoke_links={n: net.self_link for n, net in hub.spoke_networks.items()},
+        spoke_links=hub.spoke_links,
+        spoke_providers=spoke_providers,
         forwarder_subnets=[(hub.subnets[s.name].self_link, s.region)
                            for s in settings.gcp_hub.subnets if s.region == settings.gcp_region],
         hub_ranges=[s.cidr for s in settings.gcp_hub.subnets],
@@ -155,7 +178,7 @@ dns = PrivateDns(
 pulumi.export("dnsInboundResolverIps", list(dns.inbound_ips))
 if dns.gcp_forwarder_ips is not None:
     pulumi.export("gcpDnsForwarderIps", dns.gcp_forwarder_ips)
-pulumi.export("gcpSpokes", {s.name: s.cidr for s in settings.gcp_hub.spokes})
+pulumi.export("gcpSpokes", {s.name: list(s.cidrs) if s.existing else s.cidr for s in settings.gcp_hub.spokes})
 
 pulumi.export("transitGatewayId", vpn.transit_gateway_id)
 pulumi.export("haVpnInterfaceIps", vpn.ha_vpn_interface_ips)

@@ -11,7 +11,7 @@ ingress by its implied rule.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pulumi
 import pulumi_gcp as gcp
@@ -25,18 +25,23 @@ class GcpHub(pulumi.ComponentResource):
     """The GCP hub VPC with its subnets, and the spokes peered with it, each allowing AWS in.
 
     Arguments: the hub settings (network name, subnets, spokes, firewall); `aws_ranges`, the
-    AWS-side ranges allowed in; `requires`, resources that must exist first (the enabled APIs).
-    Attributes: `network` (the hub), `subnets` (hub subnets by name), `spoke_networks` (by name).
+    AWS-side ranges allowed in; `requires`, resources that must exist first (the enabled APIs);
+    `spoke_providers`, a GCP provider per project of an existing spoke (its side of the peering is
+    made there). Attributes: `network` (the hub), `subnets` (hub subnets by name),
+    `spoke_networks` (spokes created here, by name), `spoke_links` (every spoke's network link).
     """
 
     network: gcp.compute.Network
     subnets: dict[str, gcp.compute.Subnetwork]
     spoke_networks: dict[str, gcp.compute.Network]
+    spoke_links: dict[str, pulumi.Input[str]]
 
     def __init__(self, name: str, settings: GcpHubSettings, *, aws_ranges: Sequence[str],
                  requires: Sequence[pulumi.Resource] = (),
+                 spoke_providers: Mapping[str, pulumi.ProviderResource] | None = None,
                  opts: pulumi.ResourceOptions | None = None):
         super().__init__("multicloud-vpn:index:GcpHub", name, None, opts)
+        self._spoke_providers = dict(spoke_providers or {})
         self._firewall = settings.firewall
         self._aws_ranges = list(aws_ranges)
         self._requires = list(requires)
@@ -44,6 +49,7 @@ class GcpHub(pulumi.ComponentResource):
                                      "Hub VPC: owns the HA VPN to AWS; spokes peer with it")
         self.subnets = self._hub_subnets(name, settings)
         self.spoke_networks = {}
+        self.spoke_links = {}
         self._peer_spokes(name, settings)
         self._outputs()
 
@@ -61,6 +67,7 @@ class GcpHub(pulumi.ComponentResource):
             "networkId": self.network.id,
             "subnetIds": {n: s.id for n, s in self.subnets.items()},
             "spokeNetworkIds": {n: s.id for n, s in self.spoke_networks.items()},
+            "spokeNetworkLinks": dict(self.spoke_links),
         })
 
     def _network(self, logical: str, physical: str, description: str) -> gcp.compute.Network:
@@ -73,30 +80,45 @@ class GcpHub(pulumi.ComponentResource):
         return network
 
     def _peer_spokes(self, name: str, settings: GcpHubSettings) -> None:
-        """Per spoke a network and subnet, peered with the hub in both directions."""
+        """Per spoke created here a network and subnet; per existing spoke only its side of the
+        peering (made in its own project). Every spoke is peered with the hub both ways."""
         previous: list[pulumi.Resource] = []
         hub_subnets = list(self.subnets.values())
         for spoke in settings.spokes:
-            network = self._network(f"{name}-spoke-network-{spoke.name}", spoke.name,
-                                    f"Spoke {spoke.name}: reaches AWS through the hub")
-            subnet = gcp.compute.Subnetwork(
-                f"{name}-spoke-subnet-{spoke.name}", name=spoke.name, network=network.id,
-                ip_cidr_range=spoke.cidr, region=spoke.region, private_ip_google_access=True,
-                opts=pulumi.ResourceOptions(parent=self))
+            spoke_opts = pulumi.ResourceOptions(parent=self)
+            waits_for: list[pulumi.Resource] = []
+            if spoke.existing:
+                link: pulumi.Input[str] = existing_network_link(spoke)
+                spoke_opts = pulumi.ResourceOptions(
+                    parent=self, provider=self._spoke_providers.get(spoke.project or ""))
+            else:
+                network = self._network(f"{name}-spoke-network-{spoke.name}", spoke.name,
+                                        f"Spoke {spoke.name}: reaches AWS through the hub")
+                waits_for.append(gcp.compute.Subnetwork(
+                    f"{name}-spoke-subnet-{spoke.name}", name=spoke.name, network=network.id,
+                    ip_cidr_range=spoke.cidr, region=spoke.region, private_ip_google_access=True,
+                    opts=pulumi.ResourceOptions(parent=self)))
+                link = network.self_link
+                self.spoke_networks[spoke.name] = network
             # One operation at a time: after the previous peering and both networks' subnets.
             hub_side = gcp.compute.NetworkPeering(
                 f"{name}-peering-hub-side-{spoke.name}", name=gcp_name(settings.network_name, "to", spoke.name),
-                network=self.network.self_link, peer_network=network.self_link,
+                network=self.network.self_link, peer_network=link,
                 export_custom_routes=True, import_custom_routes=False,
                 opts=pulumi.ResourceOptions(parent=self,
-                                            depends_on=[*previous, *hub_subnets, subnet]))
+                                            depends_on=[*previous, *hub_subnets, *waits_for]))
             spoke_side = gcp.compute.NetworkPeering(
                 f"{name}-peering-spoke-side-{spoke.name}", name=gcp_name(spoke.name, "to", settings.network_name),
-                network=network.self_link, peer_network=self.network.self_link,
+                network=link, peer_network=self.network.self_link,
                 export_custom_routes=False, import_custom_routes=True,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[hub_side]))
+                opts=pulumi.ResourceOptions.merge(spoke_opts, pulumi.ResourceOptions(depends_on=[hub_side])))
             previous = [spoke_side]
-            self.spoke_networks[spoke.name] = network
+            self.spoke_links[spoke.name] = link
+
+
+def existing_network_link(spoke) -> str:
+    """The self link of an existing spoke's network, which the program only references."""
+    return f"https://www.googleapis.com/compute/v1/projects/{spoke.project}/global/networks/{spoke.network}"
 
 
 def _allow_from_aws(parent: pulumi.Resource, logical: str, physical: str,

@@ -11,8 +11,8 @@ resolver, so they see both clouds' names.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -43,6 +43,8 @@ class HubNetworks:
     spoke_links: dict[str, pulumi.Input[str]]
     forwarder_subnets: Sequence[tuple[pulumi.Input[str], str]]
     hub_ranges: Sequence[str]
+    # An existing spoke in another project gets its DNS peering zone there, through its provider.
+    spoke_providers: Mapping[str, pulumi.ProviderResource] = field(default_factory=dict)
 
 
 class PrivateDns(pulumi.ComponentResource):
@@ -66,6 +68,7 @@ class PrivateDns(pulumi.ComponentResource):
         super().__init__("multicloud-vpn:index:PrivateDns", name, None, opts)
         self._name = name
         self._after_api = pulumi.ResourceOptions(parent=self, depends_on=list(requires))
+        self._spoke_providers = dict(hub.spoke_providers)
         hub_link = hub.self_link
         spoke_links = dict(hub.spoke_links)
         self.inbound_ips = ()
@@ -142,7 +145,8 @@ class PrivateDns(pulumi.ComponentResource):
                     peering_config=gcp.dns.ManagedZonePeeringConfigArgs(
                         target_network=gcp.dns.ManagedZonePeeringConfigTargetNetworkArgs(
                             network_url=hub_link)),
-                    opts=self._after_api)
+                    opts=pulumi.ResourceOptions.merge(self._after_api, pulumi.ResourceOptions(
+                        provider=self._spoke_providers.get(spoke))))
 
     def _aws_to_gcp(self, settings, hub, plan, vpc_id, subnet_ids) -> None:
         """A Cloud DNS inbound policy on the hub, a Route 53 outbound endpoint, and per GCP domain

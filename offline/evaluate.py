@@ -177,6 +177,12 @@ class CloudMocks(pulumi.runtime.Mocks):
         elif t == "aws:ec2/vpnConnection:VpnConnection":
             rid = self._id("vpn-", name)
             state["transitGatewayAttachmentId"] = self._id("tgw-attach-", name)
+            # The device configuration AWS generates holds both tunnels' keys.
+            keys = [reveal(state.get(f"tunnel{n}PresharedKey")) or "" for n in (1, 2)]
+            state["customerGatewayConfiguration"] = rpc.wrap_rpc_secret(
+                "<vpn_connection id=\"" + rid + "\">" + "".join(
+                    f"<ipsec_tunnel><pre_shared_key>{k}</pre_shared_key></ipsec_tunnel>" for k in keys)
+                + "</vpn_connection>")
             for n in (1, 2):
                 cidr = state.get(f"tunnel{n}InsideCidr") or self._random_inside_cidr(name, n)
                 state[f"tunnel{n}InsideCidr"] = cidr

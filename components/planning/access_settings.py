@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .client_vpn_plan import INTERNET
 from .errors import SettingsError
+from .estate_settings import AttachedVpc, parse_attached_vpcs
 from .fields import Section, ipv4_network
 from .network_plan import MIN_PRIVATE_ZONES, NetworkPlan, plan_network
 
@@ -30,6 +31,7 @@ class NetworkSettings:
     availability_zones: int
     nat_gateways: str
     zones: tuple[str, ...] = ()   # explicit zone names by position; empty: looked up
+    attached_vpcs: tuple[AttachedVpc, ...] = ()
 
     @property
     def zones_needed(self) -> int:
@@ -84,7 +86,7 @@ def parse_network(section: Section) -> NetworkSettings:
         if raw in names:
             raise SettingsError(key, raw, "listed twice")
         names.append(raw)
-    settings = NetworkSettings(str(vpc), zones, nat, tuple(names))
+    settings = NetworkSettings(str(vpc), zones, nat, tuple(names), parse_attached_vpcs(section))
     if names and len(names) < settings.zones_needed:
         raise SettingsError(section.child("zones"), names,
                             f"expected at least {settings.zones_needed} zones: availabilityZones is "

@@ -56,7 +56,8 @@ class Section:
     key: str            # e.g. "siteToSite", "gcpHub.subnets[]"
     summary: str        # one line: what the section is for (top-level sections only)
     fields: tuple[Field, ...]
-    default: Any = REQUIRED   # the section itself: REQUIRED or {} (optional)
+    default: Any = REQUIRED   # the section itself: REQUIRED or {} / [] (optional)
+    kind: str = "object"      # Pulumi.yaml type of a top-level section: object, or array of objects
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -104,9 +105,17 @@ SECTIONS: tuple[Section, ...] = (
         Field("region", COMPUTED, "a GCP region (`components/planning/regions.json`)", shown="`gcp:region`"),
     )),
     Section("gcpHub.spokes[]", "", (
-        Field("name", REQUIRED, "GCP name: lower-case letters, digits and `-`, at most 63"),
-        Field("cidr", REQUIRED, "private IPv4 CIDR from /8 to /29"),
-        Field("region", COMPUTED, "a GCP region (`components/planning/regions.json`)", shown="`gcp:region`"),
+        Field("name", REQUIRED, "GCP name: lower-case letters, digits and `-`, at most 63; for a spoke "
+                                "created here also its network's and subnet's name"),
+        Field("cidr", COMPUTED, "a spoke created here: its subnet's private IPv4 CIDR from /8 to /29",
+              shown="required unless `network`"),
+        Field("region", COMPUTED, "a spoke created here: a GCP region (`components/planning/regions.json`)",
+              shown="`gcp:region`"),
+        Field("network", NO_DEFAULT, "an **existing** spoke: the name of its VPC network, which is only "
+                                     "peered, never created or changed"),
+        Field("project", COMPUTED, "an existing spoke's GCP project id", shown="`gcp:project`"),
+        Field("cidrs", COMPUTED, "an existing spoke's subnet ranges (private IPv4 CIDRs), advertised to AWS",
+              shown="required with `network`"),
     )),
     Section("gcpHub.firewall", "", (
         Field("allow", COMPUTED, "list of `{protocol, ports}` (below); `[]` creates no rule",
@@ -128,6 +137,16 @@ SECTIONS: tuple[Section, ...] = (
                            "`availabilityZones`)), e.g. `[ap-northeast-1a, ap-northeast-1c]`; without it the "
                            "region's zones are looked up and a subnet never moves (or is replaced) when that "
                            "list later changes", shown="looked up"),
+        Field("attachedVpcs", [], "existing VPCs of the account and region joined to the Transit "
+                                  "Gateway (below)"),
+    )),
+    Section("network.attachedVpcs[]", "", (
+        Field("name", REQUIRED, "unique name (lower-case letters, digits, `-`)"),
+        Field("vpcId", REQUIRED, "`vpc-…`"),
+        Field("subnetIds", REQUIRED, "`subnet-…`, one per zone, for the Transit Gateway attachment"),
+        Field("routeTableIds", REQUIRED, "`rtb-…`: each gets a route to every GCP, office and program "
+                                         "VPC range via the Transit Gateway"),
+        Field("cidrs", REQUIRED, "the VPC's private ranges"),
     )),
     Section("clientVpn", "AWS Client VPN with SAML SSO (IAM Identity Center) leaving through the NAT's Elastic IP.", (
         Field("enabled", False, "`true` builds the endpoint; when `false` the other fields may stay and are "
@@ -197,6 +216,21 @@ SECTIONS: tuple[Section, ...] = (
         Field("ports", [], "TCP ports or ranges", shown="all ports"),
     )),
 )
+SECTIONS += (
+    Section("offices", "Office (on-premises) sites joined by Site-to-Site VPN to the Transit Gateway.", (),
+            default=[], kind="array"),
+    Section("offices[]", "", (
+        Field("name", REQUIRED, "unique name (lower-case letters, digits, `-`)"),
+        Field("publicIp", REQUIRED, "the office router's public IPv4 address"),
+        Field("cidrs", REQUIRED, "the office's private ranges"),
+        Field("bgpAsn", NO_DEFAULT, f"{ASN}, not the Transit Gateway's or the Cloud Router's: BGP; "
+                                    "without it, static routes to `cidrs`", shown="static routing"),
+        Field("ikeProfile", COMPUTED, "as `siteToSite.ikeProfile`", shown="`siteToSite.ikeProfile`"),
+        Field("insideCidrs", NO_DEFAULT, "two /30s (AWS tunnel 1 and 2); without it taken from "
+                                         "`siteToSite.insideCidrPool` after the site-to-site tunnels",
+              shown="from the pool"),
+    )),
+)
 BY_KEY = {s.key: s for s in SECTIONS}
 
 
@@ -207,7 +241,7 @@ def section_for(config_key: str) -> Section | None:
 
 
 def top_level() -> tuple[Section, ...]:
-    return tuple(s for s in SECTIONS if "." not in s.key)
+    return tuple(s for s in SECTIONS if "." not in s.key and not s.key.endswith("[]"))
 
 
 # ------------------------------------------------------------------------------- generation
@@ -215,11 +249,14 @@ def project_config() -> dict[str, Any]:
     """`config:` of Pulumi.yaml: type, description and, for optional sections, `default: {}`."""
     out: dict[str, Any] = {}
     for s in top_level():
+        fields = BY_KEY[s.key + "[]"].fields if s.kind == "array" else s.fields
         names = ", ".join(f"{f.name} ({f.default_text.strip('`')}{'; ' + f.note if f.note else ''})"
-                          for f in s.fields)
-        entry: dict[str, Any] = {"type": "object",
+                          for f in fields)
+        entry: dict[str, Any] = {"type": s.kind,
                                  "description": f"{s.summary} Fields: {names}. "
                                                 f"Reference: docs/configuration.md#{s.key.lower()}"}
+        if s.kind == "array":
+            entry["items"] = {"type": "object"}
         if s.default is not REQUIRED:
             entry["default"] = s.default
         out[s.key] = entry

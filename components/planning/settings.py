@@ -13,12 +13,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import ike, inside_cidrs, quotas
 from .access_settings import ClientVpnSettings, NetworkSettings, client_cidr_range, parse_client_vpn, parse_network
 from .asn import ASN_ACCEPTED, is_private_asn
 from .dns_settings import CLOUD_DNS_FORWARDING_RANGE, DnsSettings, parse_dns
 from .errors import MISSING, ErrorCollector, SettingsError
+from .estate_settings import GCP_PROJECT, Office, cidr_list, parse_offices
 from .fields import Section, ipv4_network, parse_json_value
 from .firewall_settings import FirewallSettings, parse_firewall
 from .layout import VpnLayout, plan_layout
@@ -47,6 +49,7 @@ class SiteToSiteSettings:
     ike_profile: ike.IkeProfile
     advertised_route_priority: int
     key_versions: tuple[int, ...] = (1, 1)  # per connection; a new version rotates its keys
+    inside_pool: str = "169.254.10.0/24"     # offices take their /30s from here too
 
     @property
     def layout(self) -> VpnLayout:
@@ -61,10 +64,29 @@ class Subnet:
 
 
 @dataclass(frozen=True)
+class Spoke:
+    """A spoke VPC: created here (one subnet `cidr`) or existing (`network` in `project`)."""
+
+    name: str
+    cidrs: tuple[str, ...]
+    region: str = ""
+    network: str | None = None     # existing: its network name
+    project: str | None = None     # existing: its project
+
+    @property
+    def existing(self) -> bool:
+        return self.network is not None
+
+    @property
+    def cidr(self) -> str:
+        return self.cidrs[0]
+
+
+@dataclass(frozen=True)
 class GcpHubSettings:
     network_name: str
     subnets: tuple[Subnet, ...]
-    spokes: tuple[Subnet, ...] = ()   # one VPC per spoke, named like its single subnet
+    spokes: tuple[Spoke, ...] = ()   # created: one VPC per spoke, named like its single subnet
     peering_limit: int = 25
     firewall: FirewallSettings = FirewallSettings()
 
@@ -80,13 +102,27 @@ class StackSettings:
     client_vpn: ClientVpnSettings
     dns: DnsSettings
     twingate: TwingateSettings
+    offices: tuple[Office, ...] = ()
     providers: ProviderSettings = ProviderSettings()
     warnings: tuple[str, ...] = ()   # near a documented quota; logged, not fatal
 
     @property
     def gcp_ranges(self) -> tuple[str, ...]:
         """GCP address ranges (hub and spokes): what AWS and Client VPN users reach over the VPN."""
-        return tuple(s.cidr for s in (*self.gcp_hub.subnets, *self.gcp_hub.spokes))
+        return (*(s.cidr for s in self.gcp_hub.subnets), *(c for s in self.gcp_hub.spokes for c in s.cidrs))
+
+    @property
+    def office_ranges(self) -> tuple[str, ...]:
+        return tuple(c for o in self.offices for c in o.cidrs)
+
+    @property
+    def attached_ranges(self) -> tuple[str, ...]:
+        return tuple(c for v in self.network.attached_vpcs for c in v.cidrs)
+
+    @property
+    def routed_ranges(self) -> tuple[str, ...]:
+        """Everything reached through the Transit Gateway: GCP, offices, attached VPCs."""
+        return (*self.gcp_ranges, *self.office_ranges, *self.attached_ranges)
 
     @property
     def aws_ranges(self) -> tuple[str, ...]:
@@ -97,7 +133,7 @@ class StackSettings:
     def aws_routes_to_gcp(self) -> tuple[str, ...]:
         """Destinations the VPC sends to the Transit Gateway: GCP, plus Cloud DNS's query source."""
         dns = (CLOUD_DNS_FORWARDING_RANGE,) if self.dns.gcp_to_aws else ()
-        return (*self.gcp_ranges, *dns)
+        return (*self.routed_ranges, *dns)
 
     @property
     def advertised_ranges(self) -> tuple[str, ...]:
@@ -107,7 +143,7 @@ class StackSettings:
         is listed, and 35.199.192.0/19 so AWS sends DNS answers back over the VPN.
         """
         dns = (CLOUD_DNS_FORWARDING_RANGE,) if self.dns.gcp_to_aws else ()
-        return (*(s.cidr for s in self.gcp_hub.spokes), *dns)
+        return (*(c for s in self.gcp_hub.spokes for c in s.cidrs), *dns)
 
 
 def _key(name: str) -> str:
@@ -169,41 +205,62 @@ def parse_site_to_site(section: Section) -> SiteToSiteSettings:
         connections=connections, tunnels_per_connection=per_connection,
         aws_asn=aws_asn, gcp_asn=gcp_asn, transit_gateway_id=tgw, inside_cidrs=cidrs,
         ike_profile=ike.PROFILES[profile_name], advertised_route_priority=priority,
-        key_versions=tuple(versions),
+        key_versions=tuple(versions), inside_pool=str(pool),
     )
 
 
-def _subnet_list(section: Section, name: str, default_region: str, taken: set[str]) -> tuple[Subnet, ...]:
-    """A list of {name, cidr, region}; names must not repeat each other or anything in `taken`."""
-    out: list[Subnet] = []
-    for key, raw in section.items(name):
-        item = Section(key, raw)
-        subnet_name = item.string("name", accepted=GCP_NAME_ACCEPTED,
-                                  check=lambda v: bool(GCP_NAME.match(v)))
-        if subnet_name in taken:
-            raise SettingsError(item.child("name"), subnet_name,
-                                "names must be unique across the hub network, its subnets and the spokes")
-        cidr_key = item.child("cidr")
-        accepted = "expected a private IPv4 CIDR from /8 to /29, e.g. 10.100.0.0/20"
-        net = ipv4_network(cidr_key, item.raw("cidr"), accepted=accepted)
-        if not net.is_private or not 8 <= net.prefixlen <= 29:
-            raise SettingsError(cidr_key, str(net), accepted)
-        region = check_region(item.child("region"), item.string("region", default_region), "gcp")
-        item.finish()
-        taken.add(subnet_name)
-        out.append(Subnet(name=subnet_name, cidr=str(net), region=region))
+def _subnet(key: str, raw: Any, default_region: str, taken: set[str]) -> Subnet:
+    """One {name, cidr, region}; its name must not repeat anything in `taken`."""
+    item = Section(key, raw)
+    subnet_name = item.string("name", accepted=GCP_NAME_ACCEPTED,
+                              check=lambda v: bool(GCP_NAME.match(v)))
+    if subnet_name in taken:
+        raise SettingsError(item.child("name"), subnet_name,
+                            "names must be unique across the hub network, its subnets and the spokes")
+    cidr_key = item.child("cidr")
+    accepted = "expected a private IPv4 CIDR from /8 to /29, e.g. 10.100.0.0/20"
+    net = ipv4_network(cidr_key, item.raw("cidr"), accepted=accepted)
+    if not net.is_private or not 8 <= net.prefixlen <= 29:
+        raise SettingsError(cidr_key, str(net), accepted)
+    region = check_region(item.child("region"), item.string("region", default_region), "gcp")
+    item.finish()
+    taken.add(subnet_name)
+    return Subnet(name=subnet_name, cidr=str(net), region=region)
+
+
+def _spokes(section: Section, default_region: str, default_project: str, taken: set[str]) -> tuple[Spoke, ...]:
+    """Spokes created here ({name, cidr, region}) and existing ones ({name, network, project, cidrs})."""
+    out: list[Spoke] = []
+    for key, raw in section.items("spokes"):
+        if isinstance(raw, dict) and raw.get("network") is not None:
+            item = Section(key, raw)
+            name = item.string("name", accepted=GCP_NAME_ACCEPTED, check=lambda v: bool(GCP_NAME.match(v)))
+            if name in taken:
+                raise SettingsError(item.child("name"), name,
+                                    "names must be unique across the hub network, its subnets and the spokes")
+            network = item.string("network", accepted=GCP_NAME_ACCEPTED, check=lambda v: bool(GCP_NAME.match(v)))
+            project = item.string("project", default_project or MISSING,
+                                  accepted="expected a GCP project id (6-30 lower-case letters, digits, '-')",
+                                  check=lambda v: bool(GCP_PROJECT.match(v)))
+            cidrs = cidr_list(item, "cidrs")
+            item.finish()
+            taken.add(name)
+            out.append(Spoke(name=name, cidrs=cidrs, network=network, project=project))
+        else:
+            subnet = _subnet(key, raw, default_region, taken)
+            out.append(Spoke(name=subnet.name, cidrs=(subnet.cidr,), region=subnet.region))
     return tuple(out)
 
 
-def parse_gcp_hub(section: Section, default_region: str) -> GcpHubSettings:
+def parse_gcp_hub(section: Section, default_region: str, default_project: str = "") -> GcpHubSettings:
     network = section.string("networkName", accepted=GCP_NAME_ACCEPTED,
                              check=lambda v: bool(GCP_NAME.match(v)))
     taken = {network}
-    subnets = _subnet_list(section, "subnets", default_region, taken)
+    subnets = tuple(_subnet(key, raw, default_region, taken) for key, raw in section.items("subnets"))
     if not subnets:
         raise SettingsError(section.child("subnets"), [],
                             "expected at least one subnet: a list of {name, cidr[, region]}")
-    spokes = _subnet_list(section, "spokes", default_region, taken)
+    spokes = _spokes(section, default_region, default_project, taken)
     limit = section.integer("peeringLimit", accepted="expected 1-500 (the project's "
                             "peerings-per-network quota)", check=lambda v: 1 <= v <= 500)
     if len(spokes) > limit:
@@ -240,7 +297,7 @@ def load_settings(config: Mapping[str, str | None], base_dir: Path) -> StackSett
 
     parsed = {
         "site_to_site": errors.run(lambda: parse_site_to_site(section("siteToSite"))),
-        "gcp_hub": errors.run(lambda: parse_gcp_hub(section("gcpHub"), gcp_region or "")),
+        "gcp_hub": errors.run(lambda: parse_gcp_hub(section("gcpHub"), gcp_region or "", gcp_project or "")),
         "network": errors.run(lambda: parse_network(section("network"))),
         "client_vpn": errors.run(lambda: parse_client_vpn(section("clientVpn", required=False), base_dir)),
         "dns": errors.run(lambda: parse_dns(section("dns", required=False))),
@@ -248,8 +305,16 @@ def load_settings(config: Mapping[str, str | None], base_dir: Path) -> StackSett
         "providers": errors.run(parse_provider_settings, config),
     }
     errors.raise_if_any()
+    s2s = parsed["site_to_site"]
+    offices = errors.run(lambda: parse_offices(
+        _key("offices"), parse_json_value(_key("offices"), config.get(_key("offices"))),
+        pool=ipaddress.IPv4Network(s2s.inside_pool), site_to_site_cidrs=s2s.inside_cidrs,
+        default_profile=s2s.ike_profile.name,
+        reserved_asns={_key("siteToSite") + ".awsAsn": s2s.aws_asn,
+                       _key("siteToSite") + ".gcpAsn": s2s.gcp_asn}))
+    errors.raise_if_any()
     settings = StackSettings(aws_region=aws_region, gcp_project=gcp_project, gcp_region=gcp_region,
-                             **parsed)
+                             offices=offices, **parsed)
     errors.run(require_credentials, settings.twingate, config)
     errors.run(_check_zones, settings)
     errors.raise_if_any()
@@ -258,8 +323,12 @@ def load_settings(config: Mapping[str, str | None], base_dir: Path) -> StackSett
         (_key("network") + ".vpcCidr", ipaddress.IPv4Network(settings.network.vpc_cidr)),
         *((f"{_key('gcpHub')}.subnets[{i}].cidr", ipaddress.IPv4Network(s.cidr))
           for i, s in enumerate(hub.subnets)),
-        *((f"{_key('gcpHub')}.spokes[{i}].cidr", ipaddress.IPv4Network(s.cidr))
-          for i, s in enumerate(hub.spokes)),
+        *((f"{_key('gcpHub')}.spokes[{i}].{'cidrs' if s.existing else 'cidr'}", ipaddress.IPv4Network(c))
+          for i, s in enumerate(hub.spokes) for c in s.cidrs),
+        *((f"{_key('network')}.attachedVpcs[{i}].cidrs", ipaddress.IPv4Network(c))
+          for i, v in enumerate(settings.network.attached_vpcs) for c in v.cidrs),
+        *((f"{_key('offices')}[{i}].cidrs", ipaddress.IPv4Network(c))
+          for i, o in enumerate(settings.offices) for c in o.cidrs),
         *client_cidr_range(settings.client_vpn, _key("clientVpn") + ".clientCidr"),
     ])
     return dataclasses.replace(settings, warnings=quotas.check([
@@ -280,7 +349,7 @@ def _check_zones(settings: StackSettings) -> None:
 
 CONFIG_KEYS = ("aws:region", "gcp:project", "gcp:region",
                _key("siteToSite"), _key("gcpHub"), _key("network"), _key("clientVpn"), _key("dns"),
-               _key("twingate"), "twingate:apiToken", "twingate:network")
+               _key("twingate"), _key("offices"), "twingate:apiToken", "twingate:network")
 
 # Only their presence is checked; the values reach the provider as Pulumi secrets.
 SECRET_KEYS = ("twingate:apiToken", *PROVIDER_SECRET_KEYS)
