@@ -74,6 +74,7 @@ def topology_words(t: dict[str, Any]) -> list[str]:
         + (f" Twingate: {plural(t['twingateConnectors'], 'connector')} behind the same NAT."
            if t.get("twingateConnectors") else ""),
         f"GCP spokes: {len(t['spokes'])}" + (f" ({', '.join(t['spokes'])})." if t["spokes"] else "."),
+        *([f"Offices: {len(t['offices'])} ({', '.join(t['offices'])})."] if t.get("offices") else []),
         "Private DNS: " + (", ".join(directions) if directions else "none") + ".",
     ]
 

@@ -97,9 +97,12 @@ def _secret_values(d: Deployment) -> list[str]:
 
 
 def topology(d: Deployment) -> dict[str, Any]:
-    tunnels = d.count("gcp:compute/vPNTunnel:VPNTunnel")
-    connections = d.count("aws:ec2/vpnConnection:VpnConnection")
-    gateways = d.of_type("gcp:compute/externalVpnGateway:ExternalVpnGateway")
+    """What the stack builds, read from the program's own `layout` output (the plan), not
+    re-derived from resource counts: office VPN connections are not site-to-site ones."""
+    layout = reveal(d.outputs.get("layout")) or {}
+    connections = int(layout.get("connections", 0))
+    tunnels = connections * int(layout.get("tunnelsPerConnection", 0))
+    offices = reveal(d.outputs.get("offices")) or {}
     endpoints = {r.get("direction") for r in d.of_type("aws:route53/resolverEndpoint:ResolverEndpoint")}
     client_vpn = d.of_type("aws:ec2clientvpn/endpoint:Endpoint")
     return {
@@ -107,9 +110,10 @@ def topology(d: Deployment) -> dict[str, Any]:
         "tunnels": tunnels,
         "layout": (f"{plural(connections, 'connection')} x "
                    f"{plural(tunnels // connections if connections else 0, 'tunnel')}"),
-        "redundancyType": gateways[0].get("redundancyType") if gateways else None,
+        "redundancyType": layout.get("redundancyType"),
         "sla": ("99.99% (GCP HA VPN)" if tunnels == 4 and connections == 2
                 else "no GCP HA VPN SLA; AWS 99.95% per connection"),
+        "offices": sorted(offices),
         "survivesAwsMaintenance": tunnels >= 2,
         "aggregateGbps": tunnels * AWS_TUNNEL_GBPS,
         "singleFlowGbps": AWS_TUNNEL_GBPS,

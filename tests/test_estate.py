@@ -108,3 +108,18 @@ def test_split_tunnel_reaches_offices_attached_vpcs_and_existing_spokes():
     d = run_program(config, stack="prod")
     routes = {r.get("destinationCidrBlock") for r in d.of_type("aws:ec2clientvpn/route:Route")}
     assert {"192.168.10.0/24", "10.20.0.0/16", *EXISTING_SPOKE["cidrs"]} <= routes
+
+
+def test_the_offline_plan_reads_the_layout_not_the_vpn_count(tmp_path):
+    import yaml
+
+    from offline.plan import main
+    stack = tmp_path / "Pulumi.prod.yaml"
+    stack.write_text(yaml.safe_dump({"config": estate_config(stack_config("prod"))}))
+    import contextlib
+    import io
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main([str(stack)]) == 0
+    text = out.getvalue()
+    assert "2 connections x 2 tunnels" in text and "Offices: 2 (osaka-office, tokyo-office)." in text
