@@ -44,7 +44,7 @@ class AwsNetwork(pulumi.ComponentResource):
                  transit_gateway_id: pulumi.Input[str], route_table_id: pulumi.Input[str],
                  routes_to_transit_gateway: Sequence[str], opts: pulumi.ResourceOptions | None = None):
         super().__init__("multicloud-vpn:index:AwsNetwork", name, None, opts)
-        self._name = name
+        self._name, self._settings = name, settings
         self.plan = settings.plan
         zone, subnet_opts = self._zones(settings)
         igw = self._vpc()
@@ -84,20 +84,29 @@ class AwsNetwork(pulumi.ComponentResource):
         # The allowlisted addresses: never deleted or replaced by Pulumi, kept if the stack goes.
         keep = pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True)
         nats = {}
-        eips = []
+        addresses: list[pulumi.Output[str]] = []
         for z in self.plan.nat_zones:
-            eip = aws.ec2.Eip(f"{name}-egress-ip-{z}", domain="vpc",
-                              tags=name_tag(f"egress-{z}", Purpose="allowlisted egress address"),
-                              opts=keep)
+            allocation_id, public_ip = self._egress_address(z, keep)
+            addresses.append(public_ip)
             # A replacement (new subnet) must release the protected address before it can take it.
-            nats[z] = aws.ec2.NatGateway(f"{name}-nat-{z}", allocation_id=eip.allocation_id,
+            nats[z] = aws.ec2.NatGateway(f"{name}-nat-{z}", allocation_id=allocation_id,
                                          subnet_id=self.public_subnets[z].id,
                                          tags=name_tag(f"nat-{z}"),
                                          opts=pulumi.ResourceOptions(parent=self, depends_on=[igw],
                                                                      delete_before_replace=True))
-            eips.append(eip)
-        self.egress_ips = pulumi.Output.all(*[e.public_ip for e in eips])
+        self.egress_ips = pulumi.Output.all(*addresses)
         return nats
+
+    def _egress_address(self, zone: int, keep: pulumi.ResourceOptions):
+        """The allowlisted address of a NAT zone: an existing allocation the stack only references
+        (`network.egress.eipAllocationId`), or a new protected Elastic IP."""
+        existing = self._settings.eip_allocation_id
+        if existing:
+            found = aws.ec2.get_elastic_ip_output(id=existing, opts=pulumi.InvokeOutputOptions(parent=self))
+            return pulumi.Output.from_input(existing), found.public_ip
+        eip = aws.ec2.Eip(f"{self._name}-egress-ip-{zone}", domain="vpc",
+                          tags=name_tag(f"egress-{zone}", Purpose="allowlisted egress address"), opts=keep)
+        return eip.allocation_id, eip.public_ip
 
     def _private_subnets(self, zone: Callable[[int], pulumi.Input[str]],
                          subnet_opts: pulumi.ResourceOptions,

@@ -163,7 +163,7 @@ class ClientVpn(pulumi.ComponentResource):
             previous = [association]
             associations.append(association)
         for route in plan_routes(plan.zones, settings.split_tunnel, plan.vpc_cidr, gcp_ranges,
-                                 settings.split_tunnel_destinations):
+                                 settings.split_tunnel_destinations, settings.extra_routes):
             created = aws.ec2clientvpn.Route(
                 f"{name}-route-{route.zone_index}-{cidr_name(route.destination)}",
                 client_vpn_endpoint_id=endpoint_id,
@@ -175,7 +175,7 @@ class ClientVpn(pulumi.ComponentResource):
             previous = [created]
         groups = [(g.group_id, g.destinations) for g in settings.access_groups]
         for rule in plan_rules(settings.split_tunnel, plan.vpc_cidr, gcp_ranges,
-                               settings.split_tunnel_destinations, groups):
+                               settings.split_tunnel_destinations, groups, settings.extra_routes):
             created = aws.ec2clientvpn.AuthorizationRule(
                 f"{name}-allow-{cidr_name(rule.destination)}-"
                 + (f"group-{rule.group_id}" if rule.group_id else "everyone"),

@@ -288,6 +288,10 @@ class CloudMocks(pulumi.runtime.Mocks):
                                    "name": "dns-forwarding", "region": args.args.get("region"),
                                    "status": "IN_USE", "selfLink": link + "/address"}],
                     "id": "addresses"}, []
+        if args.token == "aws:ec2/getElasticIp:getElasticIp":
+            alloc = args.args.get("id")
+            return {"id": alloc, "allocationId": alloc, "domain": "vpc",
+                    "publicIp": _public_ip("54.250", self.stack, str(alloc))}, []
         if args.token == "aws:ec2transitgateway/getTransitGateway:getTransitGateway":
             result = {"id": args.args.get("id"), "amazonSideAsn": 64600, "vpnEcmpSupport": "enable"}
             result.update(self.adopted_tgw)

@@ -21,6 +21,7 @@ SESSION_HOURS = (8, 10, 12, 24)
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
                       1827, 2192, 2557, 2922, 3288, 3653)
 BANNER_LIMIT = 1400
+EIP_ALLOC = re.compile(r"^eipalloc-[0-9a-f]{8}(?:[0-9a-f]{9})?$")
 ZONE_NAME = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-[0-9][a-z]$")
 SAML_MD = "{urn:oasis:names:tc:SAML:2.0:metadata}"
 
@@ -32,6 +33,7 @@ class NetworkSettings:
     nat_gateways: str
     zones: tuple[str, ...] = ()   # explicit zone names by position; empty: looked up
     attached_vpcs: tuple[AttachedVpc, ...] = ()
+    eip_allocation_id: str | None = None   # an existing, allowlisted address the NAT gateway uses
 
     @property
     def zones_needed(self) -> int:
@@ -65,6 +67,7 @@ class ClientVpnSettings:
     log_retention_days: int = 30
     login_banner: str | None = None
     certificate_domain: str = "vpn.multicloud-vpn.internal"
+    extra_routes: tuple[str, ...] = ()   # reached through the VPC's own routes (e.g. an office VPN)
 
     @property
     def self_service_portal(self) -> bool:
@@ -86,7 +89,14 @@ def parse_network(section: Section) -> NetworkSettings:
         if raw in names:
             raise SettingsError(key, raw, "listed twice")
         names.append(raw)
-    settings = NetworkSettings(str(vpc), zones, nat, tuple(names), parse_attached_vpcs(section))
+    egress = Section(section.child("egress"), section.raw("egress"))
+    allocation = egress.optional_string("eipAllocationId", accepted="expected an Elastic IP allocation id "
+                                        "like eipalloc-0123456789abcdef0", check=lambda v: bool(EIP_ALLOC.match(v)))
+    egress.finish()
+    if allocation and nat == "perZone":
+        raise SettingsError(section.child("egress.eipAllocationId"), allocation,
+                            "one existing address serves one NAT gateway: use natGateways: shared")
+    settings = NetworkSettings(str(vpc), zones, nat, tuple(names), parse_attached_vpcs(section), allocation)
     if names and len(names) < settings.zones_needed:
         raise SettingsError(section.child("zones"), names,
                             f"expected at least {settings.zones_needed} zones: availabilityZones is "
@@ -140,6 +150,9 @@ def parse_client_vpn(section: Section, base_dir: Path) -> ClientVpnSettings:
         raise SettingsError(section.child("splitTunnelDestinations"), list(destinations),
                             "0.0.0.0/0 routes everything: that is full tunnel (splitTunnel: false), "
                             "which needs no destinations")
+    extra = _cidr_list(section, "extraRoutes")
+    if INTERNET in extra:
+        raise SettingsError(section.child("extraRoutes"), list(extra), "0.0.0.0/0 is full tunnel already")
     groups = []
     for key, raw in section.items("accessGroups"):
         item = Section(key, raw)
@@ -163,6 +176,7 @@ def parse_client_vpn(section: Section, base_dir: Path) -> ClientVpnSettings:
         split_tunnel=split,
         split_tunnel_destinations=destinations,
         access_groups=tuple(groups),
+        extra_routes=extra,
         log_retention_days=section.choice("logRetentionDays", LOG_RETENTION_DAYS),
         login_banner=banner,
         certificate_domain=section.string(
@@ -175,4 +189,9 @@ def parse_client_vpn(section: Section, base_dir: Path) -> ClientVpnSettings:
 
 
 def client_cidr_range(settings: ClientVpnSettings, key: str) -> list[tuple[str, ipaddress.IPv4Network]]:
-    return [(key, ipaddress.IPv4Network(settings.client_cidr))] if settings.enabled else []
+    """The client range and the extra routes: none may overlap anything routed (or each other)."""
+    if not settings.enabled:
+        return []
+    return [(key, ipaddress.IPv4Network(settings.client_cidr)),
+            *((f"{key.rsplit('.', 1)[0]}.extraRoutes[{i}]", ipaddress.IPv4Network(c))
+              for i, c in enumerate(settings.extra_routes))]

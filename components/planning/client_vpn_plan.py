@@ -27,16 +27,18 @@ class RulePlan:
 
 
 def plan_routes(zones: int, split_tunnel: bool, vpc_cidr: str, gcp_ranges: Sequence[str],
-                destinations: Sequence[str]) -> tuple[RoutePlan, ...]:
-    targets = _unique([*destinations, *gcp_ranges]) if split_tunnel else [INTERNET]
+                destinations: Sequence[str], extra: Sequence[str] = ()) -> tuple[RoutePlan, ...]:
+    """`extra`: ranges the VPC itself routes on (an office behind its own VPN), in both modes."""
+    targets = _unique([*destinations, *gcp_ranges, *extra]) if split_tunnel else [INTERNET, *extra]
     return tuple(RoutePlan(z, d) for z in range(zones) for d in targets if d != vpc_cidr)
 
 
 def plan_rules(split_tunnel: bool, vpc_cidr: str, gcp_ranges: Sequence[str],
-               destinations: Sequence[str], groups: Sequence[tuple[str, Sequence[str]]]
-               ) -> tuple[RulePlan, ...]:
+               destinations: Sequence[str], groups: Sequence[tuple[str, Sequence[str]]],
+               extra: Sequence[str] = ()) -> tuple[RulePlan, ...]:
     """Authorization rules; `groups` pairs a group id with its destinations (empty: all)."""
-    everything = _unique([*destinations, vpc_cidr, *gcp_ranges]) if split_tunnel else [INTERNET]
+    everything = (_unique([*destinations, vpc_cidr, *gcp_ranges, *extra]) if split_tunnel
+                  else [INTERNET, *extra])
     if not groups:
         return tuple(RulePlan(d, None) for d in everything)
     rules = []

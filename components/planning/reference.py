@@ -139,6 +139,13 @@ SECTIONS: tuple[Section, ...] = (
                            "list later changes", shown="looked up"),
         Field("attachedVpcs", [], "existing VPCs of the account and region joined to the Transit "
                                   "Gateway (below)"),
+        Field("egress", {}, "the allowlisted address (below)", shown="a new protected Elastic IP"),
+    )),
+    Section("network.egress", "", (
+        Field("eipAllocationId", NO_DEFAULT, "`eipalloc-…`: an existing Elastic IP (the address partners "
+                                             "already allowlist) for the NAT gateway; only referenced, never "
+                                             "owned, released or replaced; needs `natGateways: shared`",
+              shown="a new protected Elastic IP"),
     )),
     Section("network.attachedVpcs[]", "", (
         Field("name", REQUIRED, "unique name (lower-case letters, digits, `-`)"),
@@ -179,6 +186,9 @@ SECTIONS: tuple[Section, ...] = (
                                          "characters"),
         Field("certificateDomain", "vpn.multicloud-vpn.internal", "DNS name in the server certificate (need "
                                                                   "not resolve)"),
+        Field("extraRoutes", [], "CIDRs the VPC itself routes on (e.g. an office behind the VPC's own "
+                                 "Site-to-Site VPN): Client VPN routes and authorization for them in full "
+                                 "and split tunnel; not overlapping the client range, the VPC or routed ranges"),
     ), default={}),
     Section("clientVpn.accessGroups[]", "", (
         Field("groupId", REQUIRED, "the IAM Identity Center group **ID** (e.g. `906754a0e1-…`), not its "
