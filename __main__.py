@@ -58,134 +58,143 @@ def secret_args(keys: tuple[tuple[str, str], ...]) -> dict[str, Any]:
 try:
     settings = load_settings(read_config(), base_dir=Path(__file__).resolve().parent)
 except SettingsError as error:
-    # One clear line, no traceback, and nothing declared yet.
+    # One clear line per error, no traceback, and nothing declared yet.
     raise pulumi.RunError("\n".join(f"invalid stack setting: {line}"
                                     for line in str(error).splitlines())) from None
 
 for warning in settings.warnings:
     pulumi.log.warn(f"near a quota: {warning}")
 
-labels = {"project": "multicloud-vpn", "stack": gcp_label_value(pulumi.get_stack())}
-aws_options: dict[str, Any] = dict(settings.providers.aws)
-if "assume_roles" in aws_options:
-    aws_options["assume_roles"] = [aws.ProviderAssumeRoleArgs(**r) for r in aws_options["assume_roles"]]
-aws_provider = aws.Provider(
-    "aws", region=settings.aws_region,
-    default_tags=aws.ProviderDefaultTagsArgs(tags={"project": "multicloud-vpn", "stack": pulumi.get_stack()}),
-    **aws_options, **secret_args(settings.providers.aws_secrets))
-gcp_provider = gcp.Provider(
-    "gcp", project=settings.gcp_project, region=settings.gcp_region, default_labels=labels,
-    **settings.providers.gcp, **secret_args(settings.providers.gcp_secrets))
-# An existing spoke's side of the peering (and its DNS peering zone) is made in its own project.
-spoke_projects = sorted({s.project for s in settings.gcp_hub.spokes
-                         if s.existing and s.project and s.project != settings.gcp_project})
-project_providers = {
-    project: gcp.Provider(
-        f"gcp-spoke-project-{project}", project=project, region=settings.gcp_region, default_labels=labels,
-        **settings.providers.gcp, **secret_args(settings.providers.gcp_secrets))
-    for project in spoke_projects
-}
-spoke_providers = {s.name: project_providers[s.project] for s in settings.gcp_hub.spokes
-                   if s.existing and s.project in project_providers}
-random_provider = random.Provider("random")
-tls_provider = tls.Provider("tls")
-providers = pulumi.ResourceOptions(
-    providers=[aws_provider, gcp_provider, random_provider, tls_provider])
 
-apis = GcpServices("gcp-apis", opts=providers)
-hub = GcpHub("gcp-hub", settings.gcp_hub, aws_ranges=settings.aws_ranges, requires=[apis.compute],
-             spoke_providers=project_providers, opts=providers)
-vpn = SiteToSiteVpn(
-    "site-to-site",
-    settings.site_to_site,
-    network_id=hub.network.id,
-    region=settings.gcp_region,
-    advertised_ranges=settings.advertised_ranges,
-    opts=providers,
-)
-network = AwsNetwork(
-    "aws-network",
-    settings.network,
-    transit_gateway_id=vpn.transit_gateway_id,
-    route_table_id=vpn.route_table_id,
-    routes_to_transit_gateway=settings.aws_routes_to_gcp,
-    opts=providers,
-)
-if settings.offices:
-    offices = OfficeVpns("offices", settings.offices, transit_gateway_id=vpn.transit_gateway_id,
-                         route_table_id=vpn.route_table_id, opts=providers)
-    pulumi.export("offices", offices.summary)
-    pulumi.export("officeDeviceConfigurations", offices.device_configurations)
-if settings.network.attached_vpcs:
-    AttachedVpcs("attached-vpcs", settings.network.attached_vpcs, transit_gateway_id=vpn.transit_gateway_id,
-                 route_table_id=vpn.route_table_id,
-                 destinations=[*settings.aws_routes_to_gcp, settings.network.vpc_cidr], opts=providers)
-pulumi.export("egressIps", network.egress_ips)
-pulumi.export("vpcId", network.vpc.id)
+# --------------------------------------------------------------------------------- providers
+def aws_provider() -> aws.Provider:
+    options: dict[str, Any] = dict(settings.providers.aws)
+    if "assume_roles" in options:
+        options["assume_roles"] = [aws.ProviderAssumeRoleArgs(**r) for r in options["assume_roles"]]
+    return aws.Provider(
+        "aws", region=settings.aws_region,
+        default_tags=aws.ProviderDefaultTagsArgs(tags={"project": "multicloud-vpn", "stack": pulumi.get_stack()}),
+        **options, **secret_args(settings.providers.aws_secrets))
 
-if settings.client_vpn.enabled:
-    client_vpn = ClientVpn(
-        "client-vpn",
-        settings.client_vpn,
-        plan=network.plan,
-        vpc_id=network.vpc.id,
-        subnet_ids=network.private_subnet_ids,
-        gcp_ranges=settings.routed_ranges,
-        opts=providers,
-    )
-    pulumi.export("clientVpnEndpointId", client_vpn.endpoint.id)
-    pulumi.export("clientVpnDnsName", client_vpn.endpoint.dns_name)
-    pulumi.export("clientConfiguration", client_vpn.client_configuration)
-    if client_vpn.self_service_portal_url is not None:
-        pulumi.export("selfServicePortalUrl", client_vpn.self_service_portal_url)
 
-if settings.twingate.enabled:
+def gcp_provider(name: str, project: str) -> gcp.Provider:
+    labels = {"project": "multicloud-vpn", "stack": gcp_label_value(pulumi.get_stack())}
+    return gcp.Provider(name, project=project, region=settings.gcp_region, default_labels=labels,
+                        **settings.providers.gcp, **secret_args(settings.providers.gcp_secrets))
+
+
+aws_main = aws_provider()
+explicit: list[pulumi.ProviderResource] = [aws_main, random.Provider("random"), tls.Provider("tls")]
+if settings.site_to_site:
+    explicit.append(gcp_provider("gcp", settings.gcp_project))
+providers = pulumi.ResourceOptions(providers=explicit)
+
+
+# ----------------------------------------------------------------------- site-to-site and GCP
+def site_to_site():
+    """The hub, its spokes and the HA VPN to the Transit Gateway."""
+    assert settings.site_to_site is not None and settings.gcp_hub is not None
+    # An existing spoke's side of the peering (and its DNS peering zone) is made in its own project.
+    projects = sorted({s.project for s in settings.gcp_hub.spokes
+                       if s.existing and s.project and s.project != settings.gcp_project})
+    project_providers = {p: gcp_provider(f"gcp-spoke-project-{p}", p) for p in projects}
+    apis = GcpServices("gcp-apis", opts=providers)
+    hub = GcpHub("gcp-hub", settings.gcp_hub, aws_ranges=settings.aws_ranges, requires=[apis.compute],
+                 spoke_providers=project_providers, opts=providers)
+    vpn = SiteToSiteVpn("site-to-site", settings.site_to_site, network_id=hub.network.id,
+                        region=settings.gcp_region, advertised_ranges=settings.advertised_ranges,
+                        opts=providers)
+    pulumi.export("transitGatewayId", vpn.transit_gateway_id)
+    pulumi.export("haVpnInterfaceIps", vpn.ha_vpn_interface_ips)
+    pulumi.export("tunnels", vpn.tunnels)
+    pulumi.export("layout", {
+        "connections": settings.site_to_site.connections,
+        "tunnelsPerConnection": settings.site_to_site.tunnels_per_connection,
+        "redundancyType": settings.site_to_site.layout.redundancy_type,
+        "sla": settings.site_to_site.layout.sla,
+    })
+    pulumi.export("gcpSpokes", {s.name: list(s.cidrs) if s.existing else s.cidr for s in settings.gcp_hub.spokes})
+    spoke_providers = {s.name: project_providers[s.project] for s in settings.gcp_hub.spokes
+                       if s.existing and s.project in project_providers}
+    return apis, hub, vpn, spoke_providers
+
+
+def joined_estate(vpn: SiteToSiteVpn) -> None:
+    """Offices and attached VPCs on the Transit Gateway."""
+    if settings.offices:
+        offices = OfficeVpns("offices", settings.offices, transit_gateway_id=vpn.transit_gateway_id,
+                             route_table_id=vpn.route_table_id, opts=providers)
+        pulumi.export("offices", offices.summary)
+        pulumi.export("officeDeviceConfigurations", offices.device_configurations)
+    if settings.network.attached_vpcs:
+        AttachedVpcs("attached-vpcs", settings.network.attached_vpcs, transit_gateway_id=vpn.transit_gateway_id,
+                     route_table_id=vpn.route_table_id,
+                     destinations=[*settings.aws_routes_to_gcp, *filter(None, [settings.network.vpc_cidr])],
+                     opts=providers)
+
+
+# ----------------------------------------------------------------------- AWS and remote access
+def aws_network(vpn: SiteToSiteVpn | None) -> AwsNetwork:
+    network = AwsNetwork(
+        "aws-network", settings.network,
+        transit_gateway_id=vpn.transit_gateway_id if vpn else None,
+        route_table_id=vpn.route_table_id if vpn else None,
+        routes_to_transit_gateway=settings.aws_routes_to_gcp if vpn else (),
+        opts=providers)
+    pulumi.export("egressIps", network.egress_ips)
+    pulumi.export("vpcId", network.vpc.id)
+    return network
+
+
+def client_vpn(network: AwsNetwork) -> None:
+    endpoint = ClientVpn("client-vpn", settings.client_vpn, plan=network.plan, vpc_id=network.vpc.id,
+                         subnet_ids=network.private_subnet_ids, gcp_ranges=settings.routed_ranges,
+                         opts=providers)
+    pulumi.export("clientVpnEndpointId", endpoint.endpoint.id)
+    pulumi.export("clientVpnDnsName", endpoint.endpoint.dns_name)
+    pulumi.export("clientConfiguration", endpoint.client_configuration)
+    if endpoint.self_service_portal_url is not None:
+        pulumi.export("selfServicePortalUrl", endpoint.self_service_portal_url)
+
+
+def twingate_connectors(network: AwsNetwork) -> None:
     twingate_network = pulumi.Config("twingate").require("network")
-    twingate_provider = twingate.Provider(
-        "twingate", api_token=pulumi.Config("twingate").require_secret("apiToken"),
-        network=twingate_network)
+    provider = twingate.Provider("twingate", api_token=pulumi.Config("twingate").require_secret("apiToken"),
+                                 network=twingate_network)
     connectors = TwingateConnectors(
-        "twingate",
-        settings.twingate,
-        region=settings.aws_region,
-        network=twingate_network,
-        vpc_id=network.vpc.id,
-        vpc_cidr=settings.network.vpc_cidr,
-        private_subnet_ids=network.private_subnet_ids,
-        private_ranges=settings.routed_ranges,
-        opts=pulumi.ResourceOptions(providers=[aws_provider, twingate_provider]),
-    )
+        "twingate", settings.twingate, region=settings.aws_region, network=twingate_network,
+        vpc_id=network.vpc.id, vpc_cidr=network.plan.vpc_cidr, private_subnet_ids=network.private_subnet_ids,
+        private_ranges=settings.routed_ranges, opts=pulumi.ResourceOptions(providers=[aws_main, provider]))
     pulumi.export("twingateRemoteNetworkId", connectors.remote_network.id)
 
-dns = PrivateDns(
-    "private-dns",
-    settings.dns,
-    hub=HubNetworks(
-        network_id=hub.network.id,
-        self_link=hub.network.self_link,
-        spoke_links=hub.spoke_links,
-        spoke_providers=spoke_providers,
-        forwarder_subnets=[(hub.subnets[s.name].self_link, s.region)
-                           for s in settings.gcp_hub.subnets if s.region == settings.gcp_region],
-        hub_ranges=[s.cidr for s in settings.gcp_hub.subnets],
-    ),
-    requires=[apis.dns],
-    plan=network.plan,
-    vpc_id=network.vpc.id,
-    private_subnet_ids=network.private_subnet_ids,
-    opts=providers,
-)
-pulumi.export("dnsInboundResolverIps", list(dns.inbound_ips))
-if dns.gcp_forwarder_ips is not None:
-    pulumi.export("gcpDnsForwarderIps", dns.gcp_forwarder_ips)
-pulumi.export("gcpSpokes", {s.name: list(s.cidrs) if s.existing else s.cidr for s in settings.gcp_hub.spokes})
 
-pulumi.export("transitGatewayId", vpn.transit_gateway_id)
-pulumi.export("haVpnInterfaceIps", vpn.ha_vpn_interface_ips)
-pulumi.export("tunnels", vpn.tunnels)
-pulumi.export("layout", {
-    "connections": settings.site_to_site.connections,
-    "tunnelsPerConnection": settings.site_to_site.tunnels_per_connection,
-    "redundancyType": settings.site_to_site.layout.redundancy_type,
-    "sla": settings.site_to_site.layout.sla,
-})
+def private_dns(apis: GcpServices, hub: GcpHub, spoke_providers: dict, network: AwsNetwork) -> None:
+    assert settings.gcp_hub is not None
+    dns = PrivateDns(
+        "private-dns", settings.dns,
+        hub=HubNetworks(
+            network_id=hub.network.id, self_link=hub.network.self_link, spoke_links=hub.spoke_links,
+            spoke_providers=spoke_providers,
+            forwarder_subnets=[(hub.subnets[s.name].self_link, s.region)
+                               for s in settings.gcp_hub.subnets if s.region == settings.gcp_region],
+            hub_ranges=[s.cidr for s in settings.gcp_hub.subnets]),
+        requires=[apis.dns], plan=network.plan, vpc_id=network.vpc.id,
+        private_subnet_ids=network.private_subnet_ids, opts=providers)
+    pulumi.export("dnsInboundResolverIps", list(dns.inbound_ips))
+    if dns.gcp_forwarder_ips is not None:
+        pulumi.export("gcpDnsForwarderIps", dns.gcp_forwarder_ips)
+
+
+# ---------------------------------------------------------------------------- the stack
+vpn = None
+if settings.site_to_site:
+    apis, hub, vpn, spoke_providers = site_to_site()
+    joined_estate(vpn)
+if settings.network.vpc_cidr:
+    network = aws_network(vpn)
+    if settings.client_vpn.enabled:
+        client_vpn(network)
+    if settings.twingate.enabled:
+        twingate_connectors(network)
+    if settings.site_to_site:
+        private_dns(apis, hub, spoke_providers, network)

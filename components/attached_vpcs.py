@@ -16,7 +16,7 @@ import pulumi_aws as aws
 from components.planning.estate_settings import AttachedVpc
 from components.planning.network_plan import cidr_name
 from components.tags import name_tag
-from components.transit_routing import join_route_table
+from components.transit_routing import join_route_table, owns
 
 
 class AttachedVpcs(pulumi.ComponentResource):
@@ -38,7 +38,8 @@ class AttachedVpcs(pulumi.ComponentResource):
                 transit_gateway_default_route_table_association=False,
                 transit_gateway_default_route_table_propagation=False,
                 tags=name_tag(f"attached-{vpc.name}"), opts=pulumi.ResourceOptions(parent=self))
-            join_route_table(f"{name}-attachment-{vpc.name}", attachment.id, route_table_id, self)
+            join_route_table(f"{name}-attachment-{vpc.name}", attachment.id, route_table_id, self,
+                             owned=owns(route_table_id))
             after = pulumi.ResourceOptions(parent=self, depends_on=[attachment])
             for table in vpc.route_table_ids:
                 for cidr in (c for c in destinations if c not in vpc.cidrs):

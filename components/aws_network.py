@@ -15,7 +15,7 @@ import pulumi_aws as aws
 from components.planning.access_settings import NetworkSettings
 from components.planning.network_plan import NetworkPlan, cidr_name
 from components.tags import name_tag
-from components.transit_routing import join_route_table
+from components.transit_routing import join_route_table, owns
 
 
 class AwsNetwork(pulumi.ComponentResource):
@@ -41,7 +41,7 @@ class AwsNetwork(pulumi.ComponentResource):
     gcp_routes: list[aws.ec2.Route]
 
     def __init__(self, name: str, settings: NetworkSettings, *,
-                 transit_gateway_id: pulumi.Input[str], route_table_id: pulumi.Input[str],
+                 transit_gateway_id: pulumi.Input[str] | None, route_table_id: pulumi.Input[str] | None,
                  routes_to_transit_gateway: Sequence[str], opts: pulumi.ResourceOptions | None = None):
         super().__init__("multicloud-vpn:index:AwsNetwork", name, None, opts)
         self._name, self._settings = name, settings
@@ -52,7 +52,9 @@ class AwsNetwork(pulumi.ComponentResource):
         nats = self._nat_gateways(igw)
         self._private_subnets(zone, subnet_opts, nats)
         self.private_subnet_ids = self._reserve_resolver_addresses(name, self.plan)
-        self._attach_to_transit_gateway(transit_gateway_id, route_table_id, routes_to_transit_gateway)
+        self.gcp_routes = []
+        if transit_gateway_id is not None and route_table_id is not None:  # remote access alone needs none
+            self._attach_to_transit_gateway(transit_gateway_id, route_table_id, routes_to_transit_gateway)
         self._outputs()
 
     def _vpc(self) -> aws.ec2.InternetGateway:
@@ -144,7 +146,8 @@ class AwsNetwork(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         # Propagating the VPC into the VPN route table is what makes AWS advertise it to GCP.
-        join_route_table(f"{name}-tgw-attachment", self.attachment.id, route_table_id, self)
+        join_route_table(f"{name}-tgw-attachment", self.attachment.id, route_table_id, self,
+                         owned=owns(route_table_id))
         after_attachment = pulumi.ResourceOptions(parent=self, depends_on=[self.attachment])
         self.gcp_routes = [
             aws.ec2.Route(f"{name}-{s.key}-to-{cidr_name(cidr)}", route_table_id=table.id,

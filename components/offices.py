@@ -21,7 +21,7 @@ from components.planning.keys import PSK_LENGTH, aws_safe_psk
 from components.planning.layout import AwsTunnel
 from components.planning.network_plan import cidr_name
 from components.tags import name_tag
-from components.transit_routing import join_route_table
+from components.transit_routing import join_route_table, owns, propagation_targets
 
 
 class OfficeVpns(pulumi.ComponentResource):
@@ -79,7 +79,8 @@ class OfficeVpns(pulumi.ComponentResource):
                                         additional_secret_outputs=["customerGatewayConfiguration"]))
         aws.ec2.Tag(f"{name}-vpn-{office.name}-attachment-name", resource_id=vpn.transit_gateway_attachment_id,
                     key="Name", value=name_tag(f"office-{office.name}-attachment")["Name"], opts=child)
-        join_route_table(f"{name}-vpn-{office.name}", vpn.transit_gateway_attachment_id, route_table_id, self)
+        join_route_table(f"{name}-vpn-{office.name}", vpn.transit_gateway_attachment_id, route_table_id, self,
+                         owned=owns(route_table_id), propagate_to=propagation_targets(route_table_id))
         if office.static:
             for cidr in office.cidrs:
                 aws.ec2transitgateway.Route(

@@ -4,8 +4,11 @@ GCP -> AWS: a private forwarding zone per AWS domain in the hub sends queries (f
 35.199.192.0/19, over the VPN) to a Route 53 Resolver inbound endpoint; every spoke gets a DNS
 peering zone that hands the same domain to the hub. AWS -> GCP (optional, it costs an outbound
 endpoint): a Cloud DNS inbound server policy on the hub, a Route 53 Resolver outbound endpoint,
-and a forwarding rule per GCP domain, associated with the VPC. Client VPN users use the VPC
-resolver, so they see both clouds' names.
+and a forwarding rule per GCP domain, associated with the VPC. On-premises names
+(`forwardTargets`): per domain a forwarding zone in the hub aimed at the office's servers (and a
+DNS peering zone in every spoke), and a Route 53 forwarding rule through the same outbound
+endpoint, created for them when AWS -> GCP is off. Client VPN users use the VPC resolver, so they
+see both clouds' names and the office's.
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ class PrivateDns(pulumi.ComponentResource):
     network plan (the fixed resolver addresses); `vpc_id`; `private_subnet_ids`, where the resolver
     endpoints live; `requires`, resources that must exist first (the enabled Cloud DNS API).
     Attributes: `inbound_ips` (empty without GCP -> AWS), `gcp_forwarder_ips` (None without
-    AWS -> GCP).
+    AWS -> GCP). `settings.forward_targets` adds forwarding to on-premises DNS servers.
     """
 
     inbound_ips: Sequence[str]
@@ -73,12 +76,15 @@ class PrivateDns(pulumi.ComponentResource):
         spoke_links = dict(hub.spoke_links)
         self.inbound_ips = ()
         self.gcp_forwarder_ips = None
+        self._outbound: aws.route53.ResolverEndpoint | None = None
         if settings.create_private_zones:
             self._private_zones(settings, vpc_id, hub_link, spoke_links)
         if settings.gcp_to_aws:
             self._gcp_to_aws(settings, plan, vpc_id, private_subnet_ids, hub_link, spoke_links)
         if settings.aws_to_gcp:
             self._aws_to_gcp(settings, hub, plan, vpc_id, private_subnet_ids)
+        if settings.forward_targets:
+            self._on_premises(settings, plan, vpc_id, private_subnet_ids, hub_link, spoke_links)
         self._outputs()
 
     def _private_zones(self, settings, vpc_id, hub_link, spoke_links) -> None:
@@ -161,22 +167,7 @@ class PrivateDns(pulumi.ComponentResource):
             self.gcp_forwarder_ips = pulumi.Output.from_input(list(settings.gcp_forwarder_ips))
         else:
             self.gcp_forwarder_ips = _forwarder_addresses(self, policy, hub.forwarder_subnets)
-        hub_ranges = list(hub.hub_ranges)
-        group = aws.ec2.SecurityGroup(
-            f"{name}-outbound-sg", vpc_id=vpc_id,
-            description="Route 53 outbound endpoint: DNS to the GCP hub only; nothing inbound",
-            ingress=[],
-            egress=[aws.ec2.SecurityGroupEgressArgs(protocol=p, from_port=53, to_port=53,
-                                                    cidr_blocks=hub_ranges,
-                                                    description=f"Cloud DNS inbound ({p})")
-                    for p in ("udp", "tcp")],
-            tags=name_tag("dns-outbound"), opts=child)
-        endpoint = aws.route53.ResolverEndpoint(
-            f"{name}-outbound-endpoint", name=f"multicloud-vpn-{pulumi.get_stack()}-to-gcp", direction="OUTBOUND",
-            security_group_ids=[group.id], protocols=["Do53"],
-            ip_addresses=[aws.route53.ResolverEndpointIpAddressArgs(subnet_id=subnet_ids[i], ip=ip)
-                          for i, ip in enumerate(plan.dns_outbound_ips)],
-            tags=name_tag("to-gcp"), opts=child)
+        endpoint = self._outbound_endpoint(settings, hub.hub_ranges, plan, vpc_id, subnet_ids)
         targets = self.gcp_forwarder_ips.apply(
             lambda ips: [aws.route53.ResolverRuleTargetIpArgs(ip=ip, port=53) for ip in ips])
         for domain in settings.gcp_domains:
@@ -188,6 +179,84 @@ class PrivateDns(pulumi.ComponentResource):
                 opts=child)
             aws.route53.ResolverRuleAssociation(
                 f"{name}-rule-{domain.rstrip('.')}", resolver_rule_id=rule.id, vpc_id=vpc_id, opts=child)
+
+    def _outbound_endpoint(self, settings, hub_ranges, plan, vpc_id, subnet_ids) -> aws.route53.ResolverEndpoint:
+        """The one Route 53 outbound endpoint (fixed `.54` addresses) and its security group: DNS
+        out to the hub ranges (AWS -> GCP) and to the on-premises servers' /32s, nothing inbound.
+
+        With AWS -> GCP on, its names and description are the ones it always had, so adding
+        on-premises targets only adds egress rules; without it they name the on-premises use.
+        """
+        name = self._name
+        child = pulumi.ResourceOptions(parent=self)
+        servers = list(dict.fromkeys(f"{ip}/32" for t in settings.forward_targets for ip in t.servers))
+        egress = []
+        if settings.aws_to_gcp:
+            egress += [aws.ec2.SecurityGroupEgressArgs(protocol=p, from_port=53, to_port=53,
+                                                       cidr_blocks=list(hub_ranges),
+                                                       description=f"Cloud DNS inbound ({p})")
+                       for p in ("udp", "tcp")]
+        if servers:
+            egress += [aws.ec2.SecurityGroupEgressArgs(protocol=p, from_port=53, to_port=53,
+                                                       cidr_blocks=servers,
+                                                       description=f"On-premises DNS servers ({p})")
+                       for p in ("udp", "tcp")]
+        if settings.aws_to_gcp:
+            description, label = "Route 53 outbound endpoint: DNS to the GCP hub only; nothing inbound", "to-gcp"
+        else:
+            description = "Route 53 outbound endpoint: DNS to the on-premises servers only; nothing inbound"
+            label = "to-onprem"
+        group = aws.ec2.SecurityGroup(
+            f"{name}-outbound-sg", vpc_id=vpc_id, description=description, ingress=[], egress=egress,
+            tags=name_tag("dns-outbound"), opts=child)
+        self._outbound = aws.route53.ResolverEndpoint(
+            f"{name}-outbound-endpoint", name=f"multicloud-vpn-{pulumi.get_stack()}-{label}", direction="OUTBOUND",
+            security_group_ids=[group.id], protocols=["Do53"],
+            ip_addresses=[aws.route53.ResolverEndpointIpAddressArgs(subnet_id=subnet_ids[i], ip=ip)
+                          for i, ip in enumerate(plan.dns_outbound_ips)],
+            tags=name_tag(label), opts=child)
+        return self._outbound
+
+    def _on_premises(self, settings, plan, vpc_id, subnet_ids, hub_link, spoke_links) -> None:
+        """Per on-premises domain: a forwarding zone in the hub aimed at its servers (queries leave
+        from 35.199.192.0/19 over the VPN), a DNS peering zone in every spoke handing the domain to
+        the hub, and a Route 53 FORWARD rule through the outbound endpoint, associated with the VPC.
+
+        The spokes peer rather than see the forwarding zone: Cloud DNS sends a forwarded query from
+        the network that asked, and only the hub has the VPN the answer comes back over.
+        """
+        name = self._name
+        child = pulumi.ResourceOptions(parent=self)
+        endpoint = self._outbound or self._outbound_endpoint(settings, (), plan, vpc_id, subnet_ids)
+        for target in settings.forward_targets:
+            domain = target.domain.rstrip(".")
+            gcp.dns.ManagedZone(
+                f"{name}-onprem-zone-{domain}", name=gcp_name("onprem", target.domain), dns_name=target.domain,
+                visibility="private",
+                description="Forwards to the on-premises DNS servers over the VPN",
+                private_visibility_config=_visible_to([hub_link]),
+                forwarding_config=gcp.dns.ManagedZoneForwardingConfigArgs(target_name_servers=[
+                    gcp.dns.ManagedZoneForwardingConfigTargetNameServerArgs(
+                        ipv4_address=ip, forwarding_path="private") for ip in target.servers]),
+                opts=self._after_api)
+            for spoke, link in spoke_links.items():
+                gcp.dns.ManagedZone(
+                    f"{name}-onprem-peering-zone-{spoke}.{domain}", name=gcp_name(spoke, "onprem-peer", target.domain),
+                    dns_name=target.domain, visibility="private",
+                    description="Hands the on-premises domain to the hub (one-way DNS peering)",
+                    private_visibility_config=_visible_to([link]),
+                    peering_config=gcp.dns.ManagedZonePeeringConfigArgs(
+                        target_network=gcp.dns.ManagedZonePeeringConfigTargetNetworkArgs(
+                            network_url=hub_link)),
+                    opts=pulumi.ResourceOptions.merge(self._after_api, pulumi.ResourceOptions(
+                        provider=self._spoke_providers.get(spoke))))
+            rule = aws.route53.ResolverRule(
+                f"{name}-onprem-rule-{domain}", name=bounded(f"to-onprem-{domain}", RESOLVER_RULE_NAME_LIMIT),
+                domain_name=domain, rule_type="FORWARD", resolver_endpoint_id=endpoint.id,
+                target_ips=[aws.route53.ResolverRuleTargetIpArgs(ip=ip, port=53) for ip in target.servers],
+                opts=child)
+            aws.route53.ResolverRuleAssociation(
+                f"{name}-onprem-rule-{domain}", resolver_rule_id=rule.id, vpc_id=vpc_id, opts=child)
 
 
 def _visible_to(links) -> gcp.dns.ManagedZonePrivateVisibilityConfigArgs:

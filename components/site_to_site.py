@@ -20,7 +20,7 @@ from components.planning.keys import PSK_LENGTH, aws_safe_psk
 from components.planning.layout import AwsTunnel
 from components.planning.settings import SiteToSiteSettings
 from components.tags import name_tag
-from components.transit_routing import join_route_table
+from components.transit_routing import TableUse, describe_route_table, join_route_table
 
 
 class SiteToSiteVpn(pulumi.ComponentResource):
@@ -29,11 +29,14 @@ class SiteToSiteVpn(pulumi.ComponentResource):
     Arguments: the site-to-site settings; `network_id` of the GCP hub network; `region` of the
     Cloud Router and HA VPN gateway; `advertised_ranges`, what the Cloud Router announces beyond
     its subnets. Attributes: `transit_gateway_id`, `route_table_id` (the table every attachment
-    joins), `ha_vpn_interface_ips`, `tunnels` (one entry per GCP tunnel).
+    joins: the VPN's own, or in `transitGatewayRouting` mode join the existing one),
+    `owns_route_table` (False in mode join: associations never replace existing ones),
+    `ha_vpn_interface_ips`, `tunnels` (one entry per GCP tunnel).
     """
 
     transit_gateway_id: pulumi.Output[str]
     route_table_id: pulumi.Output[str]
+    owns_route_table: bool
     ha_vpn_interface_ips: pulumi.Output[list]
     tunnels: pulumi.Output[list]
 
@@ -77,10 +80,22 @@ class SiteToSiteVpn(pulumi.ComponentResource):
             )
             self.transit_gateway_id = tgw.id
             aws_asn = settings.aws_asn
-        self._route_table = aws.ec2transitgateway.RouteTable(
-            f"{self._name}-tgw-routes", transit_gateway_id=self.transit_gateway_id,
-            tags=name_tag("tgw-routes"), opts=child)
-        self.route_table_id = self._route_table.id
+        self.owns_route_table = settings.owns_route_table
+        if settings.joined_route_table_id:
+            # An existing table of the adopted gateway: joined, never created or changed.
+            self.route_table_id = pulumi.Output.from_input(settings.joined_route_table_id)
+        else:
+            route_table = aws.ec2transitgateway.RouteTable(
+                f"{self._name}-tgw-routes", transit_gateway_id=self.transit_gateway_id,
+                tags=name_tag("tgw-routes"), opts=child)
+            self.route_table_id = route_table.id
+            # Existing attachments whose routes the VPN's table (and so GCP, by BGP) learns.
+            for attachment in settings.propagate_from:
+                aws.ec2transitgateway.RouteTablePropagation(
+                    f"{self._name}-propagation-from-{attachment}", transit_gateway_attachment_id=attachment,
+                    transit_gateway_route_table_id=self.route_table_id, opts=child)
+        describe_route_table(self.route_table_id, TableUse(owned=self.owns_route_table,
+                                                           propagate_to=settings.propagate_to))
         return aws_asn
 
     def _gcp_gateway(self, network_id: pulumi.Input[str], advertised_ranges: Sequence[str]):
@@ -137,7 +152,8 @@ class SiteToSiteVpn(pulumi.ComponentResource):
         # The attachment is created implicitly and untagged; name it for consoles and cost reports.
         aws.ec2.Tag(f"{name}-vpn-c{c}-attachment-name", resource_id=vpn.transit_gateway_attachment_id,
                     key="Name", value=name_tag(f"gcp-c{c}-attachment")["Name"], opts=child)
-        join_route_table(f"{name}-vpn-c{c}", vpn.transit_gateway_attachment_id, self._route_table.id, self)
+        join_route_table(f"{name}-vpn-c{c}", vpn.transit_gateway_attachment_id, self.route_table_id, self,
+                         owned=self.owns_route_table, propagate_to=settings.propagate_to)
         return vpn
 
     def _gcp_tunnels(self, router: gcp.compute.Router, ha_vpn: gcp.compute.HaVpnGateway,

@@ -104,9 +104,12 @@ def parse_attached_vpcs(section: Section) -> tuple[AttachedVpc, ...]:
 
 
 def parse_offices(key: str, value: Any, *, pool: ipaddress.IPv4Network, site_to_site_cidrs: tuple[str, ...],
-                  default_profile: str, reserved_asns: dict[str, int]) -> tuple[Office, ...]:
+                  default_profile: str, reserved_asns: dict[str, int], reserved: tuple[str, ...] = (),
+                  reserved_key: str = "multicloud-vpn:siteToSite.reservedInsideCidrs") -> tuple[Office, ...]:
     """Offices in list order; office i's tunnels take the /30s at pool positions 4 + 2i and 5 + 2i,
-    after the four the site-to-site VPN may use, so adding an office at the end moves nothing."""
+    after the four the site-to-site VPN may use, so adding an office at the end moves nothing.
+    Positions count only /30s `reserved` (other VPN connections' on the gateway) does not hold,
+    and an explicit `insideCidrs` entry it holds is refused."""
     if value is None or value is MISSING:
         return ()
     if not isinstance(value, list):
@@ -138,9 +141,10 @@ def parse_offices(key: str, value: Any, *, pool: ipaddress.IPv4Network, site_to_
         explicit = item.list("insideCidrs", [])
         if explicit:
             cidrs = inside_cidrs.parse_explicit(item.child("insideCidrs"), explicit, 2)
+            inside_cidrs.refuse_reserved(item.child("insideCidrs"), cidrs, reserved, reserved_key)
         else:
             slot = FIRST_OFFICE_SLOT + 2 * i
-            cidrs = inside_cidrs.allocate(pool, slot + 2, f"{key}[{i}].insideCidrs")[slot:slot + 2]
+            cidrs = inside_cidrs.allocate(pool, slot + 2, f"{key}[{i}].insideCidrs", reserved)[slot:slot + 2]
         for j, cidr in enumerate(cidrs):
             if cidr in used:
                 raise SettingsError(f"{item.child('insideCidrs')}[{j}]", cidr,

@@ -37,21 +37,24 @@ def is_usable(net: ipaddress.IPv4Network) -> bool:
 _RESERVED_STARTS = frozenset(int(n.network_address) for n in AWS_RESERVED)
 
 
-def iter_usable(pool: ipaddress.IPv4Network) -> Iterator[ipaddress.IPv4Network]:
-    """The /30s of `pool` AWS accepts, in address order, made one at a time (a /16 holds 16384)."""
+def iter_usable(pool: ipaddress.IPv4Network, reserved: Sequence[str] = ()) -> Iterator[ipaddress.IPv4Network]:
+    """The /30s of `pool` AWS accepts and `reserved` (/30s other VPN connections on the gateway
+    already use) does not hold, in address order, made one at a time (a /16 holds 16384)."""
     if pool.prefixlen > 30:
         return
+    skipped = _RESERVED_STARTS | {int(ipaddress.IPv4Network(r).network_address) for r in reserved}
     start = int(pool.network_address)
     for address in range(start, start + pool.num_addresses, 4):
-        if address not in _RESERVED_STARTS:
+        if address not in skipped:
             yield ipaddress.IPv4Network((address, 30))
 
 
-def usable_count(pool: ipaddress.IPv4Network) -> int:
-    """How many /30s of `pool` AWS accepts, without listing them."""
+def usable_count(pool: ipaddress.IPv4Network, reserved: Sequence[str] = ()) -> int:
+    """How many /30s of `pool` AWS accepts and `reserved` leaves free, without listing them."""
     if pool.prefixlen > 30:
         return 0
-    return pool.num_addresses // 4 - sum(1 for n in AWS_RESERVED if n.subnet_of(pool))
+    taken = set(AWS_RESERVED) | {ipaddress.IPv4Network(r) for r in reserved}
+    return pool.num_addresses // 4 - sum(1 for n in taken if n.subnet_of(pool))
 
 
 def usable_in(pool: ipaddress.IPv4Network) -> list[ipaddress.IPv4Network]:
@@ -64,6 +67,31 @@ def parse_pool(key: str, value: Any) -> ipaddress.IPv4Network:
     if not pool.subnet_of(LINK_LOCAL) or not 16 <= pool.prefixlen <= 28:
         raise SettingsError(key, value, accepted)
     return pool
+
+
+def parse_reserved(key: str, values: Sequence[Any]) -> tuple[str, ...]:
+    """`reservedInsideCidrs`: distinct /30s inside 169.254.0.0/16 that other VPN connections on the
+    gateway already use."""
+    accepted = "expected a /30 inside 169.254.0.0/16 used by another VPN connection, e.g. 169.254.20.0/30"
+    out: list[str] = []
+    for index, value in enumerate(values):
+        item_key = f"{key}[{index}]"
+        net = ipv4_network(item_key, value, accepted=accepted)
+        if net.prefixlen != 30 or not net.subnet_of(LINK_LOCAL):
+            raise SettingsError(item_key, value, accepted)
+        if str(net) in out:
+            raise SettingsError(item_key, value, f"listed twice (see {key}[{out.index(str(net))}])")
+        out.append(str(net))
+    return tuple(out)
+
+
+def refuse_reserved(key: str, cidrs: Sequence[str], reserved: Sequence[str], reserved_key: str) -> None:
+    """An explicit /30 that `reserved_key` lists is another VPN connection's: refuse it."""
+    taken = {ipaddress.IPv4Network(r) for r in reserved}
+    for index, cidr in enumerate(cidrs):
+        if ipaddress.IPv4Network(cidr) in taken:
+            raise SettingsError(f"{key}[{index}]", cidr, f"{reserved_key} lists it as used by another "
+                                "VPN connection on the Transit Gateway; each tunnel needs its own /30")
 
 
 def parse_explicit(key: str, values: Sequence[Any], expected: int) -> tuple[str, ...]:
@@ -85,12 +113,15 @@ def parse_explicit(key: str, values: Sequence[Any], expected: int) -> tuple[str,
     return tuple(str(v) for v in values)
 
 
-def allocate(pool: ipaddress.IPv4Network, count: int, key: str = "insideCidrPool") -> tuple[str, ...]:
-    """The first `count` usable /30s of `pool`, in order: position i always gets the same /30."""
-    got = tuple(str(n) for n in islice(iter_usable(pool), max(count, 0)))
+def allocate(pool: ipaddress.IPv4Network, count: int, key: str = "insideCidrPool",
+             reserved: Sequence[str] = ()) -> tuple[str, ...]:
+    """The first `count` usable /30s of `pool` not in `reserved`, in order: position i always gets
+    the same /30 (for a given `reserved`)."""
+    got = tuple(str(n) for n in islice(iter_usable(pool, reserved), max(count, 0)))
     if len(got) < count:
-        raise SettingsError(key, str(pool), f"it holds {usable_count(pool)} usable /30s but {count} "
-                            "tunnels need one each; choose a larger pool")
+        besides = " besides the reserved ones" if reserved else ""
+        raise SettingsError(key, str(pool), f"it holds {usable_count(pool, reserved)} usable /30s{besides} "
+                            f"but {count} tunnels need one each; choose a larger pool")
     return got
 
 

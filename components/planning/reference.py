@@ -75,6 +75,19 @@ SECTIONS: tuple[Section, ...] = (
                                "goes to the customer gateways' `bgp_asn_extended`"),
         Field("transitGatewayId", NO_DEFAULT, "`tgw-…`: adopt this Transit Gateway instead of creating one "
                                               "(it should have VPN ECMP enabled; a warning says so if not)"),
+        Field("transitGatewayRouting", NO_DEFAULT, "only with `transitGatewayId`: `{mode: own}` (a route "
+                                                   "table of the VPN's own; optional `propagateFrom: "
+                                                   "[tgw-attach-…]`, existing attachments whose routes GCP "
+                                                   "learns, and `propagateTo: [tgw-rtb-…]`, existing tables "
+                                                   "that learn GCP's ranges from the VPN and office "
+                                                   "attachments) or `{mode: join, routeTableId: tgw-rtb-…}` "
+                                                   "(no table created: every attachment of the program joins "
+                                                   "that existing table; see [site-to-site](site-to-site.md"
+                                                   "#joining-an-existing-transit-gateways-routing))",
+              shown="`{mode: own}`"),
+        Field("reservedInsideCidrs", [], "/30s inside 169.254.0.0/16 that other VPN connections on the "
+                                         "adopted gateway already use: never allocated to a tunnel or an "
+                                         "office, refused in `insideCidrs`"),
         Field("insideCidrs", NO_DEFAULT, "explicit tunnel /30s, one per **AWS** tunnel (2 per connection, idle "
                                          "ones included), ordered c0-t1, c0-t2, c1-t1, c1-t2"),
         Field("insideCidrPool", "169.254.10.0/24", "link-local pool (/16-/28) the /30s are taken from, by "
@@ -205,7 +218,17 @@ SECTIONS: tuple[Section, ...] = (
                                            "DNS private zones"),
         Field("gcpForwarderIps", [], "Cloud DNS inbound forwarder addresses, if the lookup cannot be used",
               shown="looked up"),
+        Field("forwardTargets", [], "list of `{domain, servers}` (below): names served by DNS servers "
+                                    "outside both clouds (an office's), forwarded to from the hub and from "
+                                    "the VPC; needs `awsDomains`; without `awsToGcp` it adds the Route 53 "
+                                    "outbound endpoint (about $182.50 a month)"),
     ), default={}),
+    Section("dns.forwardTargets[]", "", (
+        Field("domain", REQUIRED, "a DNS name, not equal to, under or above an `awsDomains` or "
+                                  "`gcpDomains` entry, and not listed twice"),
+        Field("servers", REQUIRED, "at least one private IPv4 address of its DNS servers (port 53), "
+                                   "outside the GCP hub and spoke ranges"),
+    )),
     Section("twingate", "Twingate connectors behind the same Elastic IP, off by default.", (
         Field("enabled", False, "`true` builds the connectors; needs `twingate:apiToken` and "
                                 "`twingate:network`"),

@@ -50,6 +50,17 @@ class SiteToSiteSettings:
     advertised_route_priority: int
     key_versions: tuple[int, ...] = (1, 1)  # per connection; a new version rotates its keys
     inside_pool: str = "169.254.10.0/24"     # offices take their /30s from here too
+    # transitGatewayRouting (adopted gateway only): "own" creates the VPN's route table; "join"
+    # uses `joined_route_table_id`, an existing table the program does not own.
+    route_table_mode: str = "own"
+    joined_route_table_id: str | None = None
+    propagate_from: tuple[str, ...] = ()   # own: existing attachments propagated into the VPN's table
+    propagate_to: tuple[str, ...] = ()     # own: existing tables the VPN attachments propagate into
+    reserved_inside_cidrs: tuple[str, ...] = ()  # other VPN connections' /30s: never allocated or accepted
+
+    @property
+    def owns_route_table(self) -> bool:
+        return self.route_table_mode == "own"
 
     @property
     def layout(self) -> VpnLayout:
@@ -180,14 +191,54 @@ def parse_site_to_site(section: Section) -> SiteToSiteSettings:
                             "each side of a BGP session needs its own ASN")
     tgw = section.optional_string("transitGatewayId", accepted="expected a Transit Gateway id like "
                                   "tgw-0123456789abcdef0", check=lambda v: bool(TGW_ID.match(v)))
+    routing_raw = section.raw("transitGatewayRouting", None)
+    if routing_raw is not None and tgw is None:
+        raise SettingsError(section.child("transitGatewayRouting"), routing_raw,
+                            f"only with {section.child('transitGatewayId')}: a Transit Gateway created "
+                            "here always gets a route table of its own; adopt a gateway or remove the setting")
+    routing = Section(section.child("transitGatewayRouting"), routing_raw, required=False)
+    mode = routing.choice("mode", ("own", "join"), "own")
+
+    def aws_ids(name: str, prefix: str) -> tuple[str, ...]:
+        pattern = re.compile(rf"^{prefix}-[0-9a-f]{{8}}(?:[0-9a-f]{{9}})?$")
+        accepted = f"expected an existing id like {prefix}-0123456789abcdef0"
+        out: list[str] = []
+        for key, raw in routing.items(name):
+            if not isinstance(raw, str) or not pattern.match(raw):
+                raise SettingsError(key, raw, accepted)
+            if raw in out:
+                raise SettingsError(key, raw, "listed twice")
+            out.append(raw)
+        if out and mode == "join":
+            raise SettingsError(routing.child(name), out, "only with mode: own; in mode join every "
+                                "attachment already shares the joined table")
+        return tuple(out)
+
+    propagate_from = aws_ids("propagateFrom", "tgw-attach")
+    propagate_to = aws_ids("propagateTo", "tgw-rtb")
+    table_pattern = re.compile(r"^tgw-rtb-[0-9a-f]{8}(?:[0-9a-f]{9})?$")
+    if mode == "join":
+        joined = routing.string("routeTableId", accepted="expected the id of an existing route table of "
+                                "the Transit Gateway, like tgw-rtb-0123456789abcdef0",
+                                check=lambda v: bool(table_pattern.match(v)))
+    else:
+        joined = routing.raw("routeTableId", None)
+        if joined is not None:
+            raise SettingsError(routing.child("routeTableId"), joined,
+                                "only with mode: join; mode own creates the VPN's route table")
+    routing.finish()
+    reserved = inside_cidrs.parse_reserved(section.child("reservedInsideCidrs"),
+                                           section.list("reservedInsideCidrs", []))
     aws_tunnels = connections * 2
     explicit = section.list("insideCidrs", [])
     pool = inside_cidrs.parse_pool(section.child("insideCidrPool"),
                                    section.raw("insideCidrPool"))
     if explicit:
         cidrs = inside_cidrs.parse_explicit(section.child("insideCidrs"), explicit, aws_tunnels)
+        inside_cidrs.refuse_reserved(section.child("insideCidrs"), cidrs, reserved,
+                                     section.child("reservedInsideCidrs"))
     else:
-        cidrs = inside_cidrs.allocate(pool, aws_tunnels, section.child("insideCidrPool"))
+        cidrs = inside_cidrs.allocate(pool, aws_tunnels, section.child("insideCidrPool"), reserved)
     profile_name = section.choice("ikeProfile", sorted(ike.PROFILES))
     priority = section.integer("advertisedRoutePriority", accepted="expected 0-65535",
                                check=lambda v: 0 <= v <= 65535)
@@ -206,6 +257,8 @@ def parse_site_to_site(section: Section) -> SiteToSiteSettings:
         aws_asn=aws_asn, gcp_asn=gcp_asn, transit_gateway_id=tgw, inside_cidrs=cidrs,
         ike_profile=ike.PROFILES[profile_name], advertised_route_priority=priority,
         key_versions=tuple(versions), inside_pool=str(pool),
+        route_table_mode=mode, joined_route_table_id=joined, propagate_from=propagate_from,
+        propagate_to=propagate_to, reserved_inside_cidrs=reserved,
     )
 
 
@@ -309,7 +362,7 @@ def load_settings(config: Mapping[str, str | None], base_dir: Path) -> StackSett
     offices = errors.run(lambda: parse_offices(
         _key("offices"), parse_json_value(_key("offices"), config.get(_key("offices"))),
         pool=ipaddress.IPv4Network(s2s.inside_pool), site_to_site_cidrs=s2s.inside_cidrs,
-        default_profile=s2s.ike_profile.name,
+        default_profile=s2s.ike_profile.name, reserved=s2s.reserved_inside_cidrs,
         reserved_asns={_key("siteToSite") + ".awsAsn": s2s.aws_asn,
                        _key("siteToSite") + ".gcpAsn": s2s.gcp_asn}))
     errors.raise_if_any()
@@ -317,6 +370,7 @@ def load_settings(config: Mapping[str, str | None], base_dir: Path) -> StackSett
                              offices=offices, **parsed)
     errors.run(require_credentials, settings.twingate, config)
     errors.run(_check_zones, settings)
+    errors.run(settings.dns.check_servers_outside, settings.gcp_ranges)
     errors.raise_if_any()
     hub = settings.gcp_hub
     ensure_disjoint([
