@@ -80,8 +80,9 @@ def assess(d: Deployment, aws_region: str | None, gcp_region: str | None, prices
     usage = {k: v["value"] for k, v in prices["usageAssumptions"].items()}
     regions = {"aws": ("aws:region", aws_region), "gcp": ("gcp:region", gcp_region)}
     tables = {cloud: prices["regions"].get(f"{cloud}:{region}") for cloud, (_, region) in regions.items()}
+    # A stack without GCP (no site-to-site) has no GCP region and needs no GCP prices.
     missing = [_missing_region(prices, cloud, region, key)
-               for cloud, (key, region) in regions.items() if tables[cloud] is None]
+               for cloud, (key, region) in regions.items() if tables[cloud] is None and region]
     items: list[LineItem] = []
 
     def add(name: str, quantity: float, ref: tuple, unit: str, basis: str, per_hour: bool) -> None:

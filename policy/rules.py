@@ -253,6 +253,8 @@ def _prod_four_tunnels(resources: Sequence[ResourceView], stack: str) -> Iterabl
         return
     gateways = [r for r in resources if r.type == "gcp:compute/externalVpnGateway:ExternalVpnGateway"]
     tunnels = [r for r in resources if r.type == "gcp:compute/vPNTunnel:VPNTunnel"]
+    if not gateways and not tunnels:
+        return  # remote access alone: no site-to-site VPN to hold to the 99.99% layout
     if len(tunnels) != 4 or any(g.props.get("redundancyType") != "FOUR_IPS_REDUNDANCY" for g in gateways):
         yield (f"production needs 2 connections x 2 tunnels (FOUR_IPS_REDUNDANCY); "
                f"found {len(tunnels)} tunnel{'' if len(tunnels) == 1 else 's'}")

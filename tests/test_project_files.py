@@ -112,3 +112,14 @@ def test_every_field_a_parser_reads_is_in_the_reference_table_and_back():
         table = reference.section_for(key)
         read = _fields(parse, key, *extra)
         assert read == {f.name for f in table.fields}, (key, read ^ {f.name for f in table.fields})
+
+
+def test_readme_shapes_table_matches_the_offline_plan():
+    from offline.summary import summarise
+    for stack, path in (("examples/Pulumi.remote-access.yaml", "examples/Pulumi.remote-access.yaml"),
+                        ("examples/Pulumi.site-to-site.yaml", "examples/Pulumi.site-to-site.yaml"),
+                        ("dev", "Pulumi.dev.yaml")):
+        items = summarise(str(ROOT_DIR / stack) if stack.startswith("examples") else stack)["cost"]["items"]
+        fixed = sum(i["monthly"] for i in items if i["basis"] == "fixed" and i["monthly"] is not None)
+        row = next(line for line in README.splitlines() if f"`{path}`" in line)
+        assert row.endswith(f"| ${fixed:,.2f} |"), (row, fixed)

@@ -252,11 +252,16 @@ def test_client_vpn_is_optional_and_switching_it_off_keeps_checking_what_is_writ
 
 def test_missing_sections_and_provider_settings():
     config = to_pulumi_config(stack_config("dev"))
-    for key in ("multicloud-vpn:siteToSite", "multicloud-vpn:gcpHub", "multicloud-vpn:network",
-                "gcp:project", "aws:region"):
-        broken = {k: v for k, v in config.items() if k != key}
-        with pytest.raises(SettingsError, match=f"^{key}: a missing value"):
+    for missing, key, fragment in (
+            ("multicloud-vpn:siteToSite", "multicloud-vpn:gcpHub", "it needs multicloud-vpn:siteToSite"),
+            ("multicloud-vpn:gcpHub", "multicloud-vpn:gcpHub", "a missing value"),
+            ("multicloud-vpn:network", "multicloud-vpn:network.vpcCidr", "Client VPN and Twingate live in a VPC"),
+            ("gcp:project", "gcp:project", "a missing value"),
+            ("aws:region", "aws:region", "a missing value")):
+        broken = {k: v for k, v in config.items() if k != missing}
+        with pytest.raises(SettingsError) as caught:
             load_settings(broken, ROOT_DIR)
+        assert str(caught.value).startswith(f"{key}: ") and fragment in str(caught.value), str(caught.value)
 
 
 def test_wrong_shape_of_a_section():

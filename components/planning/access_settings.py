@@ -28,7 +28,7 @@ SAML_MD = "{urn:oasis:names:tc:SAML:2.0:metadata}"
 
 @dataclass(frozen=True)
 class NetworkSettings:
-    vpc_cidr: str
+    vpc_cidr: str | None          # None: the program creates no VPC
     availability_zones: int
     nat_gateways: str
     zones: tuple[str, ...] = ()   # explicit zone names by position; empty: looked up
@@ -42,6 +42,7 @@ class NetworkSettings:
 
     @property
     def plan(self) -> NetworkPlan:
+        assert self.vpc_cidr is not None, "no VPC is planned without network.vpcCidr"
         return plan_network(self.vpc_cidr, self.availability_zones, self.nat_gateways == "perZone")
 
 
@@ -75,6 +76,12 @@ class ClientVpnSettings:
 
 
 def parse_network(section: Section) -> NetworkSettings:
+    """Without `vpcCidr` there is no VPC of the program's (a site-to-site-only stack); the VPCs it
+    joins may still be listed in `attachedVpcs`."""
+    if section.raw("vpcCidr", None) is None:
+        attached = parse_attached_vpcs(section)
+        section.finish()
+        return NetworkSettings(None, 0, "shared", (), attached)
     key = section.child("vpcCidr")
     accepted = "expected a private IPv4 CIDR from /16 to /22, e.g. 10.0.0.0/16"
     vpc = ipv4_network(key, section.raw("vpcCidr"), accepted=accepted)

@@ -66,7 +66,8 @@ class Section:
 ASN = "private ASN: 64512-65534 or 4200000000-4294967294"
 
 SECTIONS: tuple[Section, ...] = (
-    Section("siteToSite", "AWS <-> GCP HA VPN layout: connections x tunnels, ASNs, tunnel addresses, IKE.", (
+    Section("siteToSite", "AWS <-> GCP HA VPN layout: connections x tunnels, ASNs, tunnel addresses, IKE; "
+                          "without it the stack has no VPN to GCP and no GCP resource at all.", (
         Field("connections", REQUIRED, "1 or 2 AWS Site-to-Site VPN connections"),
         Field("tunnelsPerConnection", REQUIRED, "1 or 2 GCP tunnels per connection"),
         Field("awsAsn", 64512, f"{ASN} of the Transit Gateway; ignored when adopting one (its own ASN "
@@ -100,8 +101,8 @@ SECTIONS: tuple[Section, ...] = (
         Field("keyVersions", COMPUTED, "one whole number per connection (c0, c1); raising one rotates that "
                                      "connection's pre-shared keys (see [operations](operations.md"
                                      "#rotating-pre-shared-keys))", shown="1 per connection"),
-    )),
-    Section("gcpHub", "GCP hub VPC that owns the HA VPN, its subnets, the spokes peered with it, the firewall.", (
+    ), default={}),
+    Section("gcpHub", "GCP hub VPC that owns the HA VPN, its subnets, the spokes, the firewall (with siteToSite).", (
         Field("networkName", "hub", "GCP name of the hub VPC"),
         Field("subnets", REQUIRED, "list of `{name, cidr, region}` (below), at least one; private, "
                                    "non-overlapping ranges"),
@@ -111,7 +112,7 @@ SECTIONS: tuple[Section, ...] = (
                                   "peerings-per-network quota)"),
         Field("firewall", {}, "ingress from the AWS VPC range to every network created here (below)",
               shown="ICMP, TCP 22 and 443"),
-    )),
+    ), default={}),
     Section("gcpHub.subnets[]", "", (
         Field("name", REQUIRED, "GCP name: lower-case letters, digits and `-`, at most 63"),
         Field("cidr", REQUIRED, "private IPv4 CIDR from /8 to /29"),
@@ -141,9 +142,12 @@ SECTIONS: tuple[Section, ...] = (
                            "none: every port", shown="every port"),
     )),
     Section("network", "AWS VPC for remote access: range, zones, NAT gateways and their Elastic IPs.", (
-        Field("vpcCidr", REQUIRED, "private IPv4 /16 to /22, not overlapping GCP or the client range"),
-        Field("availabilityZones", REQUIRED, "1, 2 or 3: zones with a public subnet, NAT capacity and a Client "
-                                             "VPN association (private subnets always span ≥ 2)"),
+        Field("vpcCidr", NO_DEFAULT, "private IPv4 /16 to /22, not overlapping GCP or the client range; "
+                                     "needed for Client VPN, Twingate and the DNS endpoints; without it the "
+                                     "program creates no VPC, NAT gateway or Elastic IP", shown="no VPC"),
+        Field("availabilityZones", COMPUTED, "1, 2 or 3: zones with a public subnet, NAT capacity and a "
+                                             "Client VPN association (private subnets always span ≥ 2)",
+              shown="required with `vpcCidr`"),
         Field("natGateways", "shared", "`shared` (one NAT, one IP to allowlist) or `perZone` (one NAT and one "
                                        "IP per zone)"),
         Field("zones", [], "zone names of `aws:region` by subnet position (at least max(2, "
@@ -153,7 +157,7 @@ SECTIONS: tuple[Section, ...] = (
         Field("attachedVpcs", [], "existing VPCs of the account and region joined to the Transit "
                                   "Gateway (below)"),
         Field("egress", {}, "the allowlisted address (below)", shown="a new protected Elastic IP"),
-    )),
+    ), default={}),
     Section("network.egress", "", (
         Field("eipAllocationId", NO_DEFAULT, "`eipalloc-…`: an existing Elastic IP (the address partners "
                                              "already allowlist) for the NAT gateway; only referenced, never "

@@ -107,8 +107,8 @@ class StackSettings:
     aws_region: str
     gcp_project: str
     gcp_region: str
-    site_to_site: SiteToSiteSettings
-    gcp_hub: GcpHubSettings
+    site_to_site: SiteToSiteSettings | None   # None: no VPN to GCP, no GCP at all
+    gcp_hub: GcpHubSettings | None
     network: NetworkSettings
     client_vpn: ClientVpnSettings
     dns: DnsSettings
@@ -120,7 +120,10 @@ class StackSettings:
     @property
     def gcp_ranges(self) -> tuple[str, ...]:
         """GCP address ranges (hub and spokes): what AWS and Client VPN users reach over the VPN."""
-        return (*(s.cidr for s in self.gcp_hub.subnets), *(c for s in self.gcp_hub.spokes for c in s.cidrs))
+        hub = self.gcp_hub
+        if hub is None:
+            return ()
+        return (*(s.cidr for s in hub.subnets), *(c for s in hub.spokes for c in s.cidrs))
 
     @property
     def office_ranges(self) -> tuple[str, ...]:
@@ -138,7 +141,7 @@ class StackSettings:
     @property
     def aws_ranges(self) -> tuple[str, ...]:
         """AWS-side sources GCP admits: the VPC (Client VPN users are source-NATed into it)."""
-        return (self.network.vpc_cidr,)
+        return (self.network.vpc_cidr,) if self.network.vpc_cidr else ()
 
     @property
     def aws_routes_to_gcp(self) -> tuple[str, ...]:
@@ -154,7 +157,8 @@ class StackSettings:
         is listed, and 35.199.192.0/19 so AWS sends DNS answers back over the VPN.
         """
         dns = (CLOUD_DNS_FORWARDING_RANGE,) if self.dns.gcp_to_aws else ()
-        return (*(c for s in self.gcp_hub.spokes for c in s.cidrs), *dns)
+        spokes = self.gcp_hub.spokes if self.gcp_hub else ()
+        return (*(c for s in spokes for c in s.cidrs), *dns)
 
 
 def _key(name: str) -> str:
@@ -327,6 +331,12 @@ def parse_gcp_hub(section: Section, default_region: str, default_project: str = 
                           firewall=firewall)
 
 
+def _present(config: Mapping[str, str | None], name: str) -> bool:
+    """A section is switched on when the stack sets it to something other than `{}`."""
+    value = parse_json_value(_key(name), config.get(_key(name)))
+    return value is not MISSING and value not in (None, {}, [])
+
+
 def load_settings(config: Mapping[str, str | None], base_dir: Path) -> StackSettings:
     """Parse the stack's configuration.
 
@@ -334,63 +344,118 @@ def load_settings(config: Mapping[str, str | None], base_dir: Path) -> StackSett
     Pulumi provides (structured values arrive as JSON text); files named in settings are read
     relative to `base_dir` (the project directory). Each section is parsed on its own, so one
     run reports the first error of every section (`SettingsErrors`); checks across sections
-    (overlapping ranges, quotas) run once every section is valid.
+    (capabilities, overlapping ranges, quotas) run once every section is valid.
+
+    Each capability stands alone: without `siteToSite` there is no GCP at all (no hub, no
+    `gcp:` keys needed); without `network.vpcCidr` no VPC, NAT gateway or Elastic IP.
     """
     errors = ErrorCollector()
     errors.run(refuse_unknown_project_keys, config)
     aws_region = errors.run(lambda: check_region(
         "aws:region", _provider_setting(config, "aws:region", "ap-northeast-1"), "aws"))
-    gcp_project = errors.run(_provider_setting, config, "gcp:project", "my-network-project")
-    gcp_region = errors.run(lambda: check_region(
-        "gcp:region", _provider_setting(config, "gcp:region", "asia-northeast1"), "gcp"))
+    with_gcp = _present(config, "siteToSite")
+    gcp_project = gcp_region = ""
+    if with_gcp:
+        gcp_project = errors.run(_provider_setting, config, "gcp:project", "my-network-project")
+        gcp_region = errors.run(lambda: check_region(
+            "gcp:region", _provider_setting(config, "gcp:region", "asia-northeast1"), "gcp"))
 
     def section(name: str, required: bool = True) -> Section:
         key = _key(name)
         return Section(key, parse_json_value(key, config.get(key)), required=required)
 
     parsed = {
-        "site_to_site": errors.run(lambda: parse_site_to_site(section("siteToSite"))),
-        "gcp_hub": errors.run(lambda: parse_gcp_hub(section("gcpHub"), gcp_region or "", gcp_project or "")),
-        "network": errors.run(lambda: parse_network(section("network"))),
+        "site_to_site": errors.run(lambda: parse_site_to_site(section("siteToSite"))) if with_gcp else None,
+        "gcp_hub": (errors.run(lambda: parse_gcp_hub(section("gcpHub"), gcp_region or "", gcp_project or ""))
+                    if with_gcp else None),
+        "network": errors.run(lambda: parse_network(section("network", required=False))),
         "client_vpn": errors.run(lambda: parse_client_vpn(section("clientVpn", required=False), base_dir)),
         "dns": errors.run(lambda: parse_dns(section("dns", required=False))),
         "twingate": errors.run(lambda: parse_twingate(section("twingate", required=False))),
         "providers": errors.run(parse_provider_settings, config),
     }
+    if not with_gcp:
+        errors.run(_refuse_without_site_to_site, config)
     errors.raise_if_any()
     s2s = parsed["site_to_site"]
-    offices = errors.run(lambda: parse_offices(
-        _key("offices"), parse_json_value(_key("offices"), config.get(_key("offices"))),
-        pool=ipaddress.IPv4Network(s2s.inside_pool), site_to_site_cidrs=s2s.inside_cidrs,
-        default_profile=s2s.ike_profile.name, reserved=s2s.reserved_inside_cidrs,
-        reserved_asns={_key("siteToSite") + ".awsAsn": s2s.aws_asn,
-                       _key("siteToSite") + ".gcpAsn": s2s.gcp_asn}))
+    offices: tuple[Office, ...] = ()
+    if s2s is not None:
+        offices = errors.run(lambda: parse_offices(
+            _key("offices"), parse_json_value(_key("offices"), config.get(_key("offices"))),
+            pool=ipaddress.IPv4Network(s2s.inside_pool), site_to_site_cidrs=s2s.inside_cidrs,
+            default_profile=s2s.ike_profile.name, reserved=s2s.reserved_inside_cidrs,
+            reserved_asns={_key("siteToSite") + ".awsAsn": s2s.aws_asn,
+                           _key("siteToSite") + ".gcpAsn": s2s.gcp_asn}))
     errors.raise_if_any()
     settings = StackSettings(aws_region=aws_region, gcp_project=gcp_project, gcp_region=gcp_region,
                              offices=offices, **parsed)
+    errors.run(_check_capabilities, settings)
     errors.run(require_credentials, settings.twingate, config)
     errors.run(_check_zones, settings)
     errors.run(settings.dns.check_servers_outside, settings.gcp_ranges)
     errors.raise_if_any()
     hub = settings.gcp_hub
     ensure_disjoint([
-        (_key("network") + ".vpcCidr", ipaddress.IPv4Network(settings.network.vpc_cidr)),
+        *((_key("network") + ".vpcCidr", ipaddress.IPv4Network(c)) for c in settings.aws_ranges),
         *((f"{_key('gcpHub')}.subnets[{i}].cidr", ipaddress.IPv4Network(s.cidr))
-          for i, s in enumerate(hub.subnets)),
+          for i, s in enumerate(hub.subnets if hub else ())),
         *((f"{_key('gcpHub')}.spokes[{i}].{'cidrs' if s.existing else 'cidr'}", ipaddress.IPv4Network(c))
-          for i, s in enumerate(hub.spokes) for c in s.cidrs),
+          for i, s in enumerate(hub.spokes if hub else ()) for c in s.cidrs),
         *((f"{_key('network')}.attachedVpcs[{i}].cidrs", ipaddress.IPv4Network(c))
           for i, v in enumerate(settings.network.attached_vpcs) for c in v.cidrs),
         *((f"{_key('offices')}[{i}].cidrs", ipaddress.IPv4Network(c))
           for i, o in enumerate(settings.offices) for c in o.cidrs),
         *client_cidr_range(settings.client_vpn, _key("clientVpn") + ".clientCidr"),
     ])
+    if hub is None:
+        return settings
     return dataclasses.replace(settings, warnings=quotas.check([
         quotas.Count("aws_vpn_routes_from_customer_gateway", _key("gcpHub"),
-                     len(settings.gcp_hub.subnets) + len(settings.advertised_ranges)),
+                     len(hub.subnets) + len(settings.advertised_ranges)),
         quotas.Count("gcp_custom_advertised_ranges_per_router", _key("gcpHub") + ".spokes",
                      len(settings.advertised_ranges)),
     ]))
+
+
+NEEDS_SITE_TO_SITE = {
+    "gcpHub": "the hub exists only with the site-to-site VPN",
+    "offices": "offices join the site-to-site VPN's Transit Gateway",
+}
+
+
+def _refuse_without_site_to_site(config: Mapping[str, str | None]) -> None:
+    """Settings that only mean something with GCP and the Transit Gateway."""
+    for name, why in NEEDS_SITE_TO_SITE.items():
+        if _present(config, name):
+            raise SettingsError(_key(name), parse_json_value(_key(name), config.get(_key(name))),
+                                f"it needs {_key('siteToSite')}: {why}")
+    network = parse_json_value(_key("network"), config.get(_key("network")))
+    if isinstance(network, dict) and network.get("attachedVpcs"):
+        raise SettingsError(_key("network") + ".attachedVpcs", network["attachedVpcs"],
+                            f"it needs {_key('siteToSite')}: attached VPCs join its Transit Gateway")
+    dns = parse_json_value(_key("dns"), config.get(_key("dns")))
+    for field in ("awsDomains", "gcpDomains", "awsToGcp", "forwardTargets"):
+        if isinstance(dns, dict) and dns.get(field):
+            raise SettingsError(f"{_key('dns')}.{field}", dns[field],
+                                f"it needs {_key('siteToSite')}: private DNS between the clouds runs "
+                                "through the GCP hub and the VPN")
+
+
+def _check_capabilities(settings: StackSettings) -> None:
+    """Something must be built, and remote access needs a VPC to live in."""
+    remote = settings.client_vpn.enabled or settings.twingate.enabled
+    if settings.site_to_site is None and not remote:
+        raise SettingsError(_key("siteToSite"), MISSING,
+                            f"the stack enables nothing: set {_key('siteToSite')} (the VPN to GCP), "
+                            f"{_key('clientVpn')}.enabled or {_key('twingate')}.enabled")
+    if remote and settings.network.vpc_cidr is None:
+        raise SettingsError(_key("network") + ".vpcCidr", MISSING,
+                            "Client VPN and Twingate live in a VPC: give its range, e.g. 10.0.0.0/16")
+    dns = settings.dns
+    if (dns.aws_domains or dns.aws_to_gcp or dns.forward_targets) and settings.network.vpc_cidr is None:
+        raise SettingsError(_key("network") + ".vpcCidr", MISSING,
+                            "the Route 53 Resolver endpoints of multicloud-vpn:dns live in the program's VPC: "
+                            "give its range, e.g. 10.0.0.0/16")
 
 
 def _check_zones(settings: StackSettings) -> None:
