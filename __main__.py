@@ -13,8 +13,10 @@ import pulumi_twingate as twingate
 from components.attached_vpcs import AttachedVpcs
 from components.aws_network import AwsNetwork
 from components.client_vpn import ClientVpn
+from components.existing_vpc import ExistingVpcJoints, VpcNetwork
 from components.gcp_hub import GcpHub
 from components.gcp_services import GcpServices
+from components.monitoring import Monitoring, office_tunnels, site_to_site_tunnels
 from components.offices import OfficeVpns
 from components.planning.errors import SettingsError
 from components.planning.names import gcp_label_value
@@ -105,6 +107,7 @@ def site_to_site():
                         region=settings.gcp_region, advertised_ranges=settings.advertised_ranges,
                         opts=providers)
     pulumi.export("transitGatewayId", vpn.transit_gateway_id)
+    pulumi.export("routeTableId", vpn.route_table_id)
     pulumi.export("haVpnInterfaceIps", vpn.ha_vpn_interface_ips)
     pulumi.export("tunnels", vpn.tunnels)
     pulumi.export("layout", {
@@ -119,8 +122,9 @@ def site_to_site():
     return apis, hub, vpn, spoke_providers
 
 
-def joined_estate(vpn: SiteToSiteVpn) -> None:
-    """Offices and attached VPCs on the Transit Gateway."""
+def joined_estate(vpn: SiteToSiteVpn) -> OfficeVpns | None:
+    """Offices and attached VPCs on the Transit Gateway; returns the offices (for monitoring)."""
+    offices = None
     if settings.offices:
         offices = OfficeVpns("offices", settings.offices, transit_gateway_id=vpn.transit_gateway_id,
                              route_table_id=vpn.route_table_id, opts=providers)
@@ -131,12 +135,15 @@ def joined_estate(vpn: SiteToSiteVpn) -> None:
                      route_table_id=vpn.route_table_id,
                      destinations=[*settings.aws_routes_to_gcp, *filter(None, [settings.network.vpc_cidr])],
                      opts=providers)
+    return offices
 
 
 # ----------------------------------------------------------------------- AWS and remote access
-def aws_network(vpn: SiteToSiteVpn | None) -> AwsNetwork:
-    network = AwsNetwork(
-        "aws-network", settings.network,
+def aws_network(vpn: SiteToSiteVpn | None) -> VpcNetwork:
+    """The program's VPC, or the joints of an existing one (`network.existingVpc`)."""
+    component = ExistingVpcJoints if settings.network.existing_vpc else AwsNetwork
+    network = component(
+        "existing-vpc" if settings.network.existing_vpc else "aws-network", settings.network,
         transit_gateway_id=vpn.transit_gateway_id if vpn else None,
         route_table_id=vpn.route_table_id if vpn else None,
         routes_to_transit_gateway=settings.aws_routes_to_gcp if vpn else (),
@@ -146,7 +153,7 @@ def aws_network(vpn: SiteToSiteVpn | None) -> AwsNetwork:
     return network
 
 
-def client_vpn(network: AwsNetwork) -> None:
+def client_vpn(network: VpcNetwork) -> ClientVpn:
     endpoint = ClientVpn("client-vpn", settings.client_vpn, plan=network.plan, vpc_id=network.vpc.id,
                          subnet_ids=network.private_subnet_ids, gcp_ranges=settings.routed_ranges,
                          opts=providers)
@@ -155,9 +162,10 @@ def client_vpn(network: AwsNetwork) -> None:
     pulumi.export("clientConfiguration", endpoint.client_configuration)
     if endpoint.self_service_portal_url is not None:
         pulumi.export("selfServicePortalUrl", endpoint.self_service_portal_url)
+    return endpoint
 
 
-def twingate_connectors(network: AwsNetwork) -> None:
+def twingate_connectors(network: VpcNetwork) -> None:
     twingate_network = pulumi.Config("twingate").require("network")
     provider = twingate.Provider("twingate", api_token=pulumi.Config("twingate").require_secret("apiToken"),
                                  network=twingate_network)
@@ -168,7 +176,7 @@ def twingate_connectors(network: AwsNetwork) -> None:
     pulumi.export("twingateRemoteNetworkId", connectors.remote_network.id)
 
 
-def private_dns(apis: GcpServices, hub: GcpHub, spoke_providers: dict, network: AwsNetwork) -> None:
+def private_dns(apis: GcpServices, hub: GcpHub, spoke_providers: dict, network: VpcNetwork) -> None:
     assert settings.gcp_hub is not None
     dns = PrivateDns(
         "private-dns", settings.dns,
@@ -186,15 +194,37 @@ def private_dns(apis: GcpServices, hub: GcpHub, spoke_providers: dict, network: 
 
 
 # ---------------------------------------------------------------------------- the stack
-vpn = None
+vpn = offices = endpoint = network = None
 if settings.site_to_site:
     apis, hub, vpn, spoke_providers = site_to_site()
-    joined_estate(vpn)
+    offices = joined_estate(vpn)
 if settings.network.vpc_cidr:
     network = aws_network(vpn)
     if settings.client_vpn.enabled:
-        client_vpn(network)
+        endpoint = client_vpn(network)
     if settings.twingate.enabled:
         twingate_connectors(network)
     if settings.site_to_site:
         private_dns(apis, hub, spoke_providers, network)
+
+# ------------------------------------------------------------------------------- monitoring
+def monitoring(vpn: SiteToSiteVpn | None, offices: OfficeVpns | None, network: Any,
+               endpoint: ClientVpn | None) -> None:
+    """Alarms on the tunnels GCP and the offices use, the NAT gateways and Client VPN, and a dashboard."""
+    if not settings.monitoring.enabled:
+        return
+    tunnels = []
+    if vpn is not None and settings.site_to_site is not None:
+        tunnels += site_to_site_tunnels(settings.site_to_site.layout, vpn.vpn_connections)
+    if offices is not None:
+        tunnels += office_tunnels(offices.connections)
+    Monitoring(
+        "monitoring", settings.monitoring, region=settings.aws_region, tunnels=tunnels,
+        transit_gateway_id=vpn.transit_gateway_id if vpn else None,
+        nat_gateways=getattr(network, "nat_gateways", None),  # none in an existing VPC
+        client_vpn_endpoint=endpoint.endpoint if endpoint else None,
+        gcp_tunnels=vpn.gcp_tunnels if vpn else None, bgp_peers=vpn.bgp_peers if vpn else None,
+        opts=providers)
+
+
+monitoring(vpn, offices, network, endpoint)

@@ -27,7 +27,7 @@ class AwsNetwork(pulumi.ComponentResource):
     `routes_to_transit_gateway`, the (GCP) ranges private subnets send to the Transit Gateway.
     Attributes: `plan`, `vpc`, `public_subnets`, `private_subnets`, `private_route_tables`,
     `private_subnet_ids` (resolve once the resolver addresses are reserved), `egress_ips`,
-    `attachment`, `gcp_routes`.
+    `attachment`, `gcp_routes`, `nat_gateways` (by NAT zone, for monitoring).
     """
 
     plan: NetworkPlan
@@ -39,6 +39,7 @@ class AwsNetwork(pulumi.ComponentResource):
     egress_ips: pulumi.Output[list]
     attachment: aws.ec2transitgateway.VpcAttachment
     gcp_routes: list[aws.ec2.Route]
+    nat_gateways: dict[int, aws.ec2.NatGateway]
 
     def __init__(self, name: str, settings: NetworkSettings, *,
                  transit_gateway_id: pulumi.Input[str] | None, route_table_id: pulumi.Input[str] | None,
@@ -49,7 +50,7 @@ class AwsNetwork(pulumi.ComponentResource):
         zone, subnet_opts = self._zones(settings)
         igw = self._vpc()
         self._public_subnets(zone, subnet_opts, igw)
-        nats = self._nat_gateways(igw)
+        nats = self.nat_gateways = self._nat_gateways(igw)
         self._private_subnets(zone, subnet_opts, nats)
         self.private_subnet_ids = self._reserve_resolver_addresses(name, self.plan)
         self.gcp_routes = []

@@ -27,17 +27,20 @@ from components.transit_routing import join_route_table, owns, propagation_targe
 class OfficeVpns(pulumi.ComponentResource):
     """Arguments: the offices; the Transit Gateway and the route table the VPN attachments join.
     Attributes: `summary` (per office: routing and both tunnels' outside and inside addresses) and
-    `device_configurations` (per office, the configuration AWS generates for the router: a secret).
+    `device_configurations` (per office, the configuration AWS generates for the router: a secret) and
+    `connections` (per office name, its VPN connection, for monitoring).
     """
 
     summary: pulumi.Output[dict]
     device_configurations: pulumi.Output[dict]
+    connections: dict[str, aws.ec2.VpnConnection]
 
     def __init__(self, name: str, offices: Sequence[Office], *, transit_gateway_id: pulumi.Input[str],
                  route_table_id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None):
         super().__init__("multicloud-vpn:index:OfficeVpns", name, None, opts)
         self._name = name
         connections = {o.name: self._office(o, transit_gateway_id, route_table_id) for o in offices}
+        self.connections = connections
         self.summary = pulumi.Output.all(**{
             o.name: pulumi.Output.all(
                 routing="static" if o.static else "bgp",

@@ -31,7 +31,8 @@ class SiteToSiteVpn(pulumi.ComponentResource):
     its subnets. Attributes: `transit_gateway_id`, `route_table_id` (the table every attachment
     joins: the VPN's own, or in `transitGatewayRouting` mode join the existing one),
     `owns_route_table` (False in mode join: associations never replace existing ones),
-    `ha_vpn_interface_ips`, `tunnels` (one entry per GCP tunnel).
+    `ha_vpn_interface_ips`, `tunnels` (one entry per GCP tunnel); for monitoring `vpn_connections`
+    (by connection index), `gcp_tunnels` and `bgp_peers` (by tunnel key, e.g. c0-t1).
     """
 
     transit_gateway_id: pulumi.Output[str]
@@ -39,6 +40,9 @@ class SiteToSiteVpn(pulumi.ComponentResource):
     owns_route_table: bool
     ha_vpn_interface_ips: pulumi.Output[list]
     tunnels: pulumi.Output[list]
+    vpn_connections: list[aws.ec2.VpnConnection]
+    gcp_tunnels: dict[str, gcp.compute.VPNTunnel]
+    bgp_peers: dict[str, gcp.compute.RouterPeer]
 
     def __init__(self, name: str, settings: SiteToSiteSettings, *,
                  network_id: pulumi.Input[str], region: str,
@@ -53,6 +57,7 @@ class SiteToSiteVpn(pulumi.ComponentResource):
         keys = {t.key: _pre_shared_key(f"{name}-psk-{t.key}", settings.key_versions[t.connection], self)
                 for t in layout.aws_tunnels}
         connections = [self._aws_connection(c, ha_vpn, keys) for c in range(layout.connections)]
+        self.vpn_connections, self.gcp_tunnels, self.bgp_peers = connections, {}, {}
         self._gcp_tunnels(router, ha_vpn, connections, keys, aws_asn)
         self._outputs(ha_vpn, connections)
 
@@ -119,6 +124,7 @@ class SiteToSiteVpn(pulumi.ComponentResource):
         # stack_type explicit: a changed provider default once replaced gateways and every tunnel.
         ha_vpn = gcp.compute.HaVpnGateway(f"{self._name}-ha-vpn", network=network_id, region=self._region,
                                           stack_type="IPV4_ONLY", opts=child)
+        self._router = router
         return router, ha_vpn
 
     def _aws_connection(self, c: int, ha_vpn: gcp.compute.HaVpnGateway,
@@ -197,6 +203,7 @@ class SiteToSiteVpn(pulumi.ComponentResource):
                 description=f"AWS connection {t.connection} tunnel {t.number}",
                 opts=replace_first,
             )
+            self.gcp_tunnels[t.key] = tunnel
             # The plan knows both inside addresses, so a first preview already shows them.
             interface = gcp.compute.RouterInterface(
                 f"{name}-bgp-if-{t.key}",
@@ -206,7 +213,7 @@ class SiteToSiteVpn(pulumi.ComponentResource):
                 vpn_tunnel=tunnel.name,
                 opts=replace_first,
             )
-            gcp.compute.RouterPeer(
+            self.bgp_peers[t.key] = gcp.compute.RouterPeer(
                 f"{name}-bgp-peer-{t.key}",
                 router=router.name,
                 region=region,
@@ -231,6 +238,10 @@ class SiteToSiteVpn(pulumi.ComponentResource):
                 gcpHaInterface=t.ha_interface,
                 externalInterface=t.external_interface,
                 insideCidr=t.inside_cidr,
+                # What the status command asks the clouds about.
+                vpnConnectionId=connections[t.connection].id,
+                gcpTunnel=self.gcp_tunnels[t.key].name,
+                gcpRouter=self._router.name,
             )
             for t in self._settings.layout.tunnels
         ])

@@ -38,7 +38,10 @@ def check_gcp_resource(type_: str, state: dict) -> None:
         raise CloudError(
             f"googleapi: Error 400: Invalid value for field 'resource.name': '{name}'. Must be a "
             f"match of regex '(?:[a-z](?:[-a-z0-9]{{0,61}}[a-z0-9])?)', invalid ({type_})")
-    for key, value in (state.get("labels") or {}).items():
+    # A notification channel's `labels` configure it (email_address); its resource labels are user_labels.
+    labels = state.get("userLabels" if type_ == "gcp:monitoring/notificationChannel:NotificationChannel"
+                       else "labels")
+    for key, value in (labels or {}).items():
         if not isinstance(value, str) or not GCP_LABEL_VALUE.match(value):
             raise CloudError(f"googleapi: Error 400: Invalid value for field 'resource.labels': "
                              f"label {key}={value!r}: values may contain only lower-case letters, "

@@ -166,6 +166,10 @@ class CloudMocks(pulumi.runtime.Mocks):
             rid = f"projects/p/{state['name']}"
             if t == "gcp:compute/subnetwork:Subnetwork":
                 self.subnet_ranges[state["selfLink"]] = state["ipCidrRange"]
+            if t in ("gcp:monitoring/notificationChannel:NotificationChannel",
+                     "gcp:monitoring/alertPolicy:AlertPolicy"):  # server-assigned names
+                kind = "notificationChannels" if "notificationChannel" in t else "alertPolicies"
+                rid = state["name"] = f"projects/p/{kind}/{int(_digest(self.stack, name).hex()[:15], 16)}"
         if t == "aws:ec2transitgateway/transitGateway:TransitGateway":
             rid = self._id("tgw-", name)
             state["arn"] = f"arn:aws:ec2:ap-northeast-1:123456789012:transit-gateway/{rid}"
@@ -202,6 +206,16 @@ class CloudMocks(pulumi.runtime.Mocks):
                     if state.get("selfServicePortal") == "enabled" else "")
             elif t == "aws:ec2clientvpn/networkAssociation:NetworkAssociation":
                 state["associationId"] = self._id("cvpn-assoc-", name)
+        elif t in ("aws:sns/topic:Topic", "aws:sns/topicSubscription:TopicSubscription"):
+            suffix = _digest(self.stack, name).hex()
+            topic = state.get("topic") or f"arn:aws:sns:ap-northeast-1:123456789012:{name}-{suffix[:7]}"
+            rid = state["arn"] = topic if t.endswith(":Topic") else f"{topic}:{suffix[:32]}"
+        elif t == "aws:cloudwatch/metricAlarm:MetricAlarm":
+            rid = state.get("name") or name
+            state["arn"] = f"arn:aws:cloudwatch:ap-northeast-1:123456789012:alarm:{rid}"
+        elif t == "aws:cloudwatch/dashboard:Dashboard":
+            rid = state.get("dashboardName") or name
+            state["dashboardArn"] = f"arn:aws:cloudwatch::123456789012:dashboard/{rid}"
         elif t == "aws:cloudwatch/logGroup:LogGroup":
             rid = state.get("name") or name
             state["arn"] = f"arn:aws:logs:ap-northeast-1:123456789012:log-group:{rid}"
@@ -292,6 +306,10 @@ class CloudMocks(pulumi.runtime.Mocks):
             alloc = args.args.get("id")
             return {"id": alloc, "allocationId": alloc, "domain": "vpc",
                     "publicIp": _public_ip("54.250", self.stack, str(alloc))}, []
+        if args.token == "aws:ec2/getNatGateway:getNatGateway":
+            nat = str(args.args.get("id"))
+            return {"id": nat, "state": "available", "connectivityType": "public",
+                    "publicIp": _public_ip("54.250", self.stack, nat)}, []
         if args.token == "aws:ec2transitgateway/getTransitGateway:getTransitGateway":
             result = {"id": args.args.get("id"), "amazonSideAsn": 64600, "vpnEcmpSupport": "enable"}
             result.update(self.adopted_tgw)

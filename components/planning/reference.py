@@ -141,7 +141,8 @@ SECTIONS: tuple[Section, ...] = (
         Field("ports", [], "ports (`443`) or ranges (`8000-8100`), only for tcp, udp and sctp; "
                            "none: every port", shown="every port"),
     )),
-    Section("network", "AWS VPC for remote access: range, zones, NAT gateways and their Elastic IPs.", (
+    Section("network", "AWS VPC for remote access: range, zones, NAT gateways and their Elastic IPs, or "
+                       "an existing VPC.", (
         Field("vpcCidr", NO_DEFAULT, "private IPv4 /16 to /22, not overlapping GCP or the client range; "
                                      "needed for Client VPN, Twingate and the DNS endpoints; without it the "
                                      "program creates no VPC, NAT gateway or Elastic IP", shown="no VPC"),
@@ -157,12 +158,32 @@ SECTIONS: tuple[Section, ...] = (
         Field("attachedVpcs", [], "existing VPCs of the account and region joined to the Transit "
                                   "Gateway (below)"),
         Field("egress", {}, "the allowlisted address (below)", shown="a new protected Elastic IP"),
+        Field("existingVpc", NO_DEFAULT, "remote access inside a VPC that already exists (below): no VPC, "
+                                         "subnet, route table, NAT gateway or Elastic IP is created; not "
+                                         "with `vpcCidr`, `egress`, `availabilityZones` or `zones`",
+              shown="the program's own VPC"),
     ), default={}),
     Section("network.egress", "", (
         Field("eipAllocationId", NO_DEFAULT, "`eipalloc-…`: an existing Elastic IP (the address partners "
                                              "already allowlist) for the NAT gateway; only referenced, never "
                                              "owned, released or replaced; needs `natGateways: shared`",
               shown="a new protected Elastic IP"),
+    )),
+    Section("network.existingVpc", "", (
+        Field("vpcId", REQUIRED, "`vpc-…`: the VPC Client VPN and Twingate live in"),
+        Field("cidr", REQUIRED, "its primary private IPv4 range (/16 to /28): the Client VPN DNS server "
+                                "(base + 2), the overlap checks and the GCP firewall sources"),
+        Field("privateSubnetIds", REQUIRED, "`subnet-…`, one per zone, in order: Client VPN associates with "
+                                            "each, Twingate connectors and the Transit Gateway attachment use "
+                                            "them; at least 2 with DNS towards AWS"),
+        Field("routeTableIds", REQUIRED, "`rtb-…`: each gets a route to every GCP, office and attached-VPC "
+                                         "range (and 35.199.192.0/19 for DNS) via the Transit Gateway"),
+        Field("natGatewayId", REQUIRED, "`nat-…`: the existing NAT gateway, the egress; its public address "
+                                        "(the one partners allowlist) is the `egressIps` output"),
+        Field("resolverIps", NO_DEFAULT, "`{inbound: [ip, ip], outbound: [ip, ip]}`: free addresses for the "
+                                         "Route 53 Resolver endpoints, the first of each in the first "
+                                         "`privateSubnetIds` entry and the second in the second; needed for "
+                                         "DNS towards AWS", shown="no DNS towards AWS"),
     )),
     Section("network.attachedVpcs[]", "", (
         Field("name", REQUIRED, "unique name (lower-case letters, digits, `-`)"),
@@ -252,6 +273,21 @@ SECTIONS: tuple[Section, ...] = (
         Field("groups", COMPUTED, "which of `groups` may use it", shown="all groups"),
         Field("ports", [], "TCP ports or ranges", shown="all ports"),
     )),
+    Section("monitoring", "Alarms on the tunnels, BGP sessions, NAT gateways and Client VPN, and a "
+                          "CloudWatch dashboard; on by default.", (
+        Field("enabled", True, "`false` creates no alarm, topic, channel or dashboard; the other fields "
+                               "are still checked"),
+        Field("emails", [], "addresses alarms are sent to: an SNS email subscription each (confirm the "
+                            "email AWS sends) and, with `siteToSite`, a Cloud Monitoring email channel "
+                            "each; with no address and no existing target a warning says nobody is "
+                            "notified", shown="nobody"),
+        Field("snsTopicArn", NO_DEFAULT, "`arn:aws:sns:<aws:region>:<account>:<name>`: an existing "
+                                         "standard topic the CloudWatch alarms notify instead of one "
+                                         "created here", shown="a new topic"),
+        Field("notificationChannels", [], "existing Cloud Monitoring channels "
+                                          "(`projects/<project>/notificationChannels/<id>`) the GCP alert "
+                                          "policies notify as well; needs `siteToSite`"),
+    ), default={}),
 )
 SECTIONS += (
     Section("offices", "Office (on-premises) sites joined by Site-to-Site VPN to the Transit Gateway.", (),

@@ -24,6 +24,7 @@ from .estate_settings import GCP_PROJECT, Office, cidr_list, parse_offices
 from .fields import Section, ipv4_network, parse_json_value
 from .firewall_settings import FirewallSettings, parse_firewall
 from .layout import VpnLayout, plan_layout
+from .monitoring_settings import MonitoringSettings, parse_monitoring
 from .provider_settings import SECRET_KEYS as PROVIDER_SECRET_KEYS
 from .provider_settings import ProviderSettings, parse_provider_settings
 from .ranges import ensure_disjoint
@@ -115,6 +116,7 @@ class StackSettings:
     twingate: TwingateSettings
     offices: tuple[Office, ...] = ()
     providers: ProviderSettings = ProviderSettings()
+    monitoring: MonitoringSettings = MonitoringSettings()
     warnings: tuple[str, ...] = ()   # near a documented quota; logged, not fatal
 
     @property
@@ -372,6 +374,8 @@ def load_settings(config: Mapping[str, str | None], base_dir: Path) -> StackSett
         "client_vpn": errors.run(lambda: parse_client_vpn(section("clientVpn", required=False), base_dir)),
         "dns": errors.run(lambda: parse_dns(section("dns", required=False))),
         "twingate": errors.run(lambda: parse_twingate(section("twingate", required=False))),
+        "monitoring": errors.run(lambda: parse_monitoring(section("monitoring", required=False),
+                                                          aws_region=aws_region, with_gcp=with_gcp)),
         "providers": errors.run(parse_provider_settings, config),
     }
     if not with_gcp:
@@ -450,12 +454,27 @@ def _check_capabilities(settings: StackSettings) -> None:
                             f"{_key('clientVpn')}.enabled or {_key('twingate')}.enabled")
     if remote and settings.network.vpc_cidr is None:
         raise SettingsError(_key("network") + ".vpcCidr", MISSING,
-                            "Client VPN and Twingate live in a VPC: give its range, e.g. 10.0.0.0/16")
+                            "Client VPN and Twingate live in a VPC: give its range, e.g. 10.0.0.0/16, "
+                            f"or name one that exists in {_key('network')}.existingVpc")
     dns = settings.dns
-    if (dns.aws_domains or dns.aws_to_gcp or dns.forward_targets) and settings.network.vpc_cidr is None:
+    resolvers = bool(dns.aws_domains or dns.aws_to_gcp or dns.forward_targets)
+    if resolvers and settings.network.vpc_cidr is None:
         raise SettingsError(_key("network") + ".vpcCidr", MISSING,
                             "the Route 53 Resolver endpoints of multicloud-vpn:dns live in the program's VPC: "
                             "give its range, e.g. 10.0.0.0/16")
+    existing = settings.network.existing_vpc
+    if resolvers and existing is not None:
+        from .network_plan import MIN_PRIVATE_ZONES
+        key = _key("network") + ".existingVpc"
+        if len(existing.private_subnet_ids) < MIN_PRIVATE_ZONES:
+            raise SettingsError(key + ".privateSubnetIds", list(existing.private_subnet_ids),
+                                f"the Route 53 Resolver endpoints of {_key('dns')} need {MIN_PRIVATE_ZONES} "
+                                "private subnets in different zones")
+        if not existing.resolver_inbound_ips:
+            raise SettingsError(key + ".resolverIps", MISSING,
+                                f"the Route 53 Resolver endpoints of {_key('dns')} need fixed addresses in an "
+                                "existing VPC: give {inbound: [ip, ip], outbound: [ip, ip]}, free addresses "
+                                "of the first two privateSubnetIds")
 
 
 def _check_zones(settings: StackSettings) -> None:
@@ -468,7 +487,7 @@ def _check_zones(settings: StackSettings) -> None:
 
 CONFIG_KEYS = ("aws:region", "gcp:project", "gcp:region",
                _key("siteToSite"), _key("gcpHub"), _key("network"), _key("clientVpn"), _key("dns"),
-               _key("twingate"), _key("offices"), "twingate:apiToken", "twingate:network")
+               _key("twingate"), _key("offices"), _key("monitoring"), "twingate:apiToken", "twingate:network")
 
 # Only their presence is checked; the values reach the provider as Pulumi secrets.
 SECRET_KEYS = ("twingate:apiToken", *PROVIDER_SECRET_KEYS)
