@@ -133,6 +133,10 @@ class ClientVpn(pulumi.ComponentResource):
             vpc_id=vpc_id,
             security_group_ids=[security_group.id],
             split_tunnel=settings.split_tunnel,
+            # In full tunnel the client may not add routes around the VPN (the allowlisted egress);
+            # always set, so the field never drifts from its default.
+            client_route_enforcement_options=aws.ec2clientvpn.EndpointClientRouteEnforcementOptionsArgs(
+                enforced=not settings.split_tunnel),
             transport_protocol=settings.transport,
             vpn_port=settings.port,
             session_timeout_hours=settings.session_timeout_hours,

@@ -184,3 +184,10 @@ def test_client_vpn_can_be_switched_off():
     assert not d.of_type(ENDPOINT) and not d.of_type(SAML)
     assert "clientConfiguration" not in d.outputs
     assert d.output("egressIps")
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_client_route_enforcement_follows_the_tunnel_mode(split):
+    d = deploy("prod", sections={"clientVpn": {"splitTunnel": split}})
+    endpoint = d.of_type(ENDPOINT)[0]
+    assert endpoint.get("clientRouteEnforcementOptions") == {"enforced": not split}
