@@ -142,17 +142,23 @@ class PrivateDns(pulumi.ComponentResource):
                 forwarding_config=gcp.dns.ManagedZoneForwardingConfigArgs(
                     target_name_servers=targets),
                 opts=self._after_api)
-            for spoke, link in spoke_links.items():
-                gcp.dns.ManagedZone(
-                    f"{name}-peering-zone-{spoke}.{domain.rstrip('.')}", name=gcp_name(spoke, "peer", domain),
-                    dns_name=domain, visibility="private",
-                    description="Hands the AWS domain to the hub (one-way DNS peering)",
-                    private_visibility_config=_visible_to([link]),
-                    peering_config=gcp.dns.ManagedZonePeeringConfigArgs(
-                        target_network=gcp.dns.ManagedZonePeeringConfigTargetNetworkArgs(
-                            network_url=hub_link)),
-                    opts=pulumi.ResourceOptions.merge(self._after_api, pulumi.ResourceOptions(
-                        provider=self._spoke_providers.get(spoke))))
+            self._spokes_peer_with_hub("peering-zone", "peer", domain, domain.rstrip("."),
+                                       "Hands the AWS domain to the hub (one-way DNS peering)",
+                                       spoke_links, hub_link)
+
+    def _spokes_peer_with_hub(self, role: str, physical_role: str, dns_name: str, label: str,
+                              description: str, spoke_links, hub_link) -> None:
+        """Per spoke a DNS peering zone for `dns_name` aimed at the hub, made in the spoke's own
+        project when it is an existing spoke: only the hub has the VPN the answers return over."""
+        for spoke, link in spoke_links.items():
+            gcp.dns.ManagedZone(
+                f"{self._name}-{role}-{spoke}.{label}", name=gcp_name(spoke, physical_role, dns_name),
+                dns_name=dns_name, visibility="private", description=description,
+                private_visibility_config=_visible_to([link]),
+                peering_config=gcp.dns.ManagedZonePeeringConfigArgs(
+                    target_network=gcp.dns.ManagedZonePeeringConfigTargetNetworkArgs(network_url=hub_link)),
+                opts=pulumi.ResourceOptions.merge(self._after_api, pulumi.ResourceOptions(
+                    provider=self._spoke_providers.get(spoke))))
 
     def _aws_to_gcp(self, settings, hub, plan, vpc_id, subnet_ids) -> None:
         """A Cloud DNS inbound policy on the hub, a Route 53 outbound endpoint, and per GCP domain
@@ -239,17 +245,9 @@ class PrivateDns(pulumi.ComponentResource):
                     gcp.dns.ManagedZoneForwardingConfigTargetNameServerArgs(
                         ipv4_address=ip, forwarding_path="private") for ip in target.servers]),
                 opts=self._after_api)
-            for spoke, link in spoke_links.items():
-                gcp.dns.ManagedZone(
-                    f"{name}-onprem-peering-zone-{spoke}.{domain}", name=gcp_name(spoke, "onprem-peer", target.domain),
-                    dns_name=target.domain, visibility="private",
-                    description="Hands the on-premises domain to the hub (one-way DNS peering)",
-                    private_visibility_config=_visible_to([link]),
-                    peering_config=gcp.dns.ManagedZonePeeringConfigArgs(
-                        target_network=gcp.dns.ManagedZonePeeringConfigTargetNetworkArgs(
-                            network_url=hub_link)),
-                    opts=pulumi.ResourceOptions.merge(self._after_api, pulumi.ResourceOptions(
-                        provider=self._spoke_providers.get(spoke))))
+            self._spokes_peer_with_hub("onprem-peering-zone", "onprem-peer", target.domain, domain,
+                                       "Hands the on-premises domain to the hub (one-way DNS peering)",
+                                       spoke_links, hub_link)
             rule = aws.route53.ResolverRule(
                 f"{name}-onprem-rule-{domain}", name=bounded(f"to-onprem-{domain}", RESOLVER_RULE_NAME_LIMIT),
                 domain_name=domain, rule_type="FORWARD", resolver_endpoint_id=endpoint.id,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .client_vpn_plan import INTERNET
 from .errors import SettingsError
-from .estate_settings import ROUTE_TABLE_ID, SUBNET_ID, VPC_ID, AttachedVpc, parse_attached_vpcs
+from .estate_settings import ROUTE_TABLE_ID, SUBNET_ID, VPC_ID, AttachedVpc, aws_ids, parse_attached_vpcs
 from .fields import Section, ipv4_network
 from .network_plan import MIN_PRIVATE_ZONES, NetworkPlan, plan_network
 
@@ -150,19 +150,6 @@ def parse_network(section: Section) -> NetworkSettings:
     return settings
 
 
-def _aws_ids(section: Section, name: str, pattern: re.Pattern, example: str) -> tuple[str, ...]:
-    out: list[str] = []
-    for key, raw in section.items(name):
-        if not isinstance(raw, str) or not pattern.match(raw):
-            raise SettingsError(key, raw, f"expected an AWS id like {example}")
-        if raw in out:
-            raise SettingsError(key, raw, "listed twice")
-        out.append(raw)
-    if not out:
-        raise SettingsError(section.child(name), [], f"expected at least one id like {example}")
-    return tuple(out)
-
-
 def _resolver_ips(section: Section, vpc: ipaddress.IPv4Network) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """`resolverIps: {inbound: [ip, ip], outbound: [ip, ip]}`, inside the VPC, all different."""
     raw = section.raw("resolverIps", None)
@@ -215,8 +202,8 @@ def _parse_existing_network(section: Section) -> NetworkSettings:
     cidr = ipv4_network(item.child("cidr"), item.raw("cidr"), accepted=accepted)
     if not cidr.is_private or not 16 <= cidr.prefixlen <= 28:
         raise SettingsError(item.child("cidr"), str(cidr), accepted)
-    subnets = _aws_ids(item, "privateSubnetIds", SUBNET_ID, "subnet-0123456789abcdef0")
-    tables = _aws_ids(item, "routeTableIds", ROUTE_TABLE_ID, "rtb-0123456789abcdef0")
+    subnets = aws_ids(item, "privateSubnetIds", SUBNET_ID, "subnet-0123456789abcdef0")
+    tables = aws_ids(item, "routeTableIds", ROUTE_TABLE_ID, "rtb-0123456789abcdef0")
     nat_id = item.string("natGatewayId", accepted="expected a NAT gateway id like nat-0123456789abcdef0",
                          check=lambda v: bool(NAT_GATEWAY_ID.match(v)))
     inbound, outbound = _resolver_ips(item, cidr)

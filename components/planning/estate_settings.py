@@ -52,8 +52,9 @@ class Office:
         return STATIC_ASN if self.bgp_asn is None else self.bgp_asn
 
 
-def _ids(item: Section, name: str, pattern: re.Pattern, example: str) -> tuple[str, ...]:
-    out = []
+def aws_ids(item: Section, name: str, pattern: re.Pattern, example: str) -> tuple[str, ...]:
+    """A non-empty list of distinct AWS ids of one kind (`subnet-…`, `rtb-…`)."""
+    out: list[str] = []
     for key, raw in item.items(name):
         if not isinstance(raw, str) or not pattern.match(raw):
             raise SettingsError(key, raw, f"expected an AWS id like {example}")
@@ -95,8 +96,8 @@ def parse_attached_vpcs(section: Section) -> tuple[AttachedVpc, ...]:
             name=_unique_name(item, taken, "attached VPC"),
             vpc_id=item.string("vpcId", accepted="expected an AWS VPC id like vpc-0123456789abcdef0",
                                check=lambda v: bool(VPC_ID.match(v))),
-            subnet_ids=_ids(item, "subnetIds", SUBNET_ID, "subnet-0123456789abcdef0"),
-            route_table_ids=_ids(item, "routeTableIds", ROUTE_TABLE_ID, "rtb-0123456789abcdef0"),
+            subnet_ids=aws_ids(item, "subnetIds", SUBNET_ID, "subnet-0123456789abcdef0"),
+            route_table_ids=aws_ids(item, "routeTableIds", ROUTE_TABLE_ID, "rtb-0123456789abcdef0"),
             cidrs=cidr_list(item, "cidrs"),
         ))
         item.finish()
