@@ -11,7 +11,7 @@ import yaml
 
 from offline import cost
 from offline.cost import plural
-from offline.evaluate import ROOT_DIR, Deployment, is_secret, reveal, run_program, stack_config, stack_file, stack_name
+from offline.evaluate import ROOT_DIR, Deployment, is_secret, reveal, run_program, stack_file, stack_name
 from policy.rules import ResourceView, run_rules
 
 AWS_TUNNEL_GBPS = 1.25
@@ -42,7 +42,7 @@ def _kind(value: Any) -> str:
 
 
 def load_stack_config(stack: str, project_dir: Path = ROOT_DIR) -> dict[str, Any]:
-    """`stack_config`, after checking the file is UTF-8 YAML with a mapping `config:`.
+    """The `config:` block of a stack file, after checking it is UTF-8 YAML with a mapping `config:`.
 
     Anything else raises StackFileError naming the file, instead of a parser traceback.
     """
@@ -71,7 +71,7 @@ def load_stack_config(stack: str, project_dir: Path = ROOT_DIR) -> dict[str, Any
     bad_keys = [k for k in config or {} if not isinstance(k, str)]
     if bad_keys:
         raise StackFileError(path, f"config: key {bad_keys[0]!r} is not a string")
-    return stack_config(stack, project_dir)
+    return dict(config or {})
 
 
 def component_of(parent_urn: str) -> str:
