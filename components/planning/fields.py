@@ -11,6 +11,7 @@ import copy
 import difflib
 import ipaddress
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
@@ -146,6 +147,15 @@ class Section:
 
 def _sep(text: str) -> str:
     return f"; {text}" if text else ""
+
+
+def port_or_range(key: str, raw: Any, pattern: re.Pattern, lowest: int, accepted: str) -> str:
+    """A port (443, also as a number) or range ("8000-8100") between `lowest` and 65535, as text."""
+    text = str(raw) if isinstance(raw, int) and not isinstance(raw, bool) else raw
+    match = pattern.match(text) if isinstance(text, str) else None
+    if match is None or not lowest <= int(match.group(1)) <= int(match.group(2) or match.group(1)) <= 65535:
+        raise SettingsError(key, raw, accepted)
+    return str(text)
 
 
 def ipv4_network(key: str, value: Any, *, accepted: str = "expected an IPv4 CIDR such as 10.0.0.0/16"

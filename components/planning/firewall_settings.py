@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .errors import SettingsError
-from .fields import Section
+from .fields import Section, port_or_range
 
 PROTOCOLS = ("tcp", "udp", "icmp", "sctp", "esp", "ah", "all")
 WITH_PORTS = ("tcp", "udp", "sctp")
@@ -39,12 +39,8 @@ def _ports(item: Section, protocol: str) -> tuple[str, ...]:
     for key, raw in item.items("ports"):
         if protocol not in WITH_PORTS:
             raise SettingsError(key, raw, f"ports apply only to {', '.join(WITH_PORTS)}")
-        text = str(raw) if isinstance(raw, int) and not isinstance(raw, bool) else raw
-        match = PORT.match(text) if isinstance(text, str) else None
-        low, high = (int(match.group(1)), int(match.group(2) or match.group(1))) if match else (0, 0)
-        if not match or not 0 <= low <= high <= 65535:
-            raise SettingsError(key, raw, "expected a port (443) or range (8000-8100) within 0-65535")
-        out.append(text)
+        out.append(port_or_range(key, raw, PORT, 0,
+                                 "expected a port (443) or range (8000-8100) within 0-65535"))
     return tuple(out)
 
 

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 from .errors import MISSING, SettingsError
-from .fields import Section
+from .fields import Section, port_or_range
 
 CONNECTORS = 2  # Twingate's advice: at least two, each replaced automatically if it fails
 DEFAULT_AMI = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
@@ -46,13 +46,8 @@ class TwingateSettings:
 def _ports(section: Section, name: str) -> tuple[str, ...]:
     out = []
     for key, raw in section.items(name):
-        text = str(raw) if isinstance(raw, int) and not isinstance(raw, bool) else raw
-        match = PORTS.match(text) if isinstance(text, str) else None
-        low, high = (int(match.group(1)), int(match.group(2) or match.group(1))) if match else (0, 0)
-        if not match or not 1 <= low <= high <= 65535:
-            raise SettingsError(key, raw,
-                                "expected a TCP port (443) or range (8000-8100) within 1-65535")
-        out.append(text)
+        out.append(port_or_range(key, raw, PORTS, 1,
+                                 "expected a TCP port (443) or range (8000-8100) within 1-65535"))
     return tuple(out)
 
 
