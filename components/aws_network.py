@@ -25,13 +25,15 @@ class AwsNetwork(pulumi.ComponentResource):
     Arguments: the network settings (its `plan` places every subnet); `transit_gateway_id` and
     `route_table_id`, the Transit Gateway and the route table the attachment joins;
     `routes_to_transit_gateway`, the (GCP) ranges private subnets send to the Transit Gateway.
-    Attributes: `plan`, `vpc`, `public_subnets`, `private_subnets`, `private_route_tables`,
-    `private_subnet_ids` (resolve once the resolver addresses are reserved), `egress_ips`,
-    `attachment`, `gcp_routes`, `nat_gateways` (by NAT zone, for monitoring).
+    Attributes: `plan`, `vpc`, `default_security_group` (no rules), `public_subnets`,
+    `private_subnets`, `private_route_tables`, `private_subnet_ids` (resolve once the resolver
+    addresses are reserved), `egress_ips`, `attachment`, `gcp_routes`, `nat_gateways` (by NAT
+    zone, for monitoring).
     """
 
     plan: NetworkPlan
     vpc: aws.ec2.Vpc
+    default_security_group: aws.ec2.DefaultSecurityGroup
     public_subnets: list[aws.ec2.Subnet]
     private_subnets: list[aws.ec2.Subnet]
     private_route_tables: list[aws.ec2.RouteTable]
@@ -63,7 +65,20 @@ class AwsNetwork(pulumi.ComponentResource):
         name, child = self._name, pulumi.ResourceOptions(parent=self)
         self.vpc = aws.ec2.Vpc(f"{name}-vpc", cidr_block=self.plan.vpc_cidr, enable_dns_support=True,
                                enable_dns_hostnames=True, tags=name_tag("vpc"), opts=child)
+        self._default_security_group()
         return aws.ec2.InternetGateway(f"{name}-igw", vpc_id=self.vpc.id, opts=child)
+
+    def _default_security_group(self) -> None:
+        """The VPC's default security group, adopted with no rules (CIS AWS 5.4): anything placed in
+        the VPC without a group of its own then reaches nothing and is reached by nothing.
+
+        AWS creates the group with the VPC and deletes it only with the VPC: adopting it strips its
+        rules and deletes nothing, and `pulumi destroy` only drops it from the state (the VPC's own
+        deletion then takes it away).
+        """
+        self.default_security_group = aws.ec2.DefaultSecurityGroup(
+            f"{self._name}-default-sg", vpc_id=self.vpc.id, ingress=[], egress=[],
+            tags=name_tag("default-deny-all"), opts=pulumi.ResourceOptions(parent=self))
 
     def _public_subnets(self, zone: Callable[[int], pulumi.Input[str]],
                         subnet_opts: pulumi.ResourceOptions, igw: aws.ec2.InternetGateway) -> None:

@@ -121,9 +121,8 @@ class PrivateDns(pulumi.ComponentResource):
                                                       cidr_blocks=[CLOUD_DNS_FORWARDING_RANGE],
                                                       description=f"Cloud DNS forwarding ({p})")
                      for p in ("udp", "tcp")],
-            egress=[aws.ec2.SecurityGroupEgressArgs(protocol="-1", from_port=0, to_port=0,
-                                                    cidr_blocks=["0.0.0.0/0"])],
-            tags=name_tag("dns-inbound"), opts=child)
+            # Replies leave on the queries' own flows (security groups are stateful): no egress rule.
+            egress=[], tags=name_tag("dns-inbound"), opts=child)
         self.inbound_ips = plan.dns_inbound_ips
         aws.route53.ResolverEndpoint(
             f"{name}-inbound-endpoint", name=f"multicloud-vpn-{pulumi.get_stack()}-from-gcp", direction="INBOUND",

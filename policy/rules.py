@@ -14,6 +14,7 @@ The mandatory rules read only inputs that are known at preview (see tests/test_p
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -282,6 +283,106 @@ def _shared_nat_across_zones(resources: Sequence[ResourceView], stack: str) -> I
         yield "one NAT gateway serves several zones: if its zone fails, egress stops"
 
 
+# ------------------------------------------------------------------------------ network baseline
+DEFAULT_SG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+CLOUD_DNS_FORWARDERS = ipaddress.ip_network("35.199.192.0/19")  # Cloud DNS forwarding and peering sources
+NOT_A_SOURCE = tuple(map(ipaddress.ip_network, ("0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "::/128", "::1/128")))
+
+
+def _default_sg_empty(resources: Sequence[ResourceView], stack: str) -> Iterable[str]:
+    """Every VPC the stack creates has its default security group adopted with no rules (CIS AWS
+    5.4). Counted, not matched by VPC id: the id is unknown at preview."""
+    vpcs = [r for r in resources if r.type == "aws:ec2/vpc:Vpc"]
+    groups = [r for r in resources if r.type == DEFAULT_SG]
+    if len(groups) < len(vpcs):
+        yield (f"{len(vpcs)} VPC{'' if len(vpcs) == 1 else 's'} but {len(groups)} managed default security "
+               "group(s): adopt each VPC's default group with aws.ec2.DefaultSecurityGroup and no rules")
+    for g in groups:
+        for direction in ("ingress", "egress"):
+            if g.props.get(direction):
+                yield f"{g.name}: the default security group must have no {direction} rules"
+
+
+def _volumes_encrypted(r: ResourceView) -> Iterable[str]:
+    """Instances and launch templates say their volumes are encrypted; a launch template without
+    block device mappings takes the AMI's (or the account's) default, which nobody checked."""
+    if r.type == "aws:ec2/instance:Instance":
+        if not (r.props.get("rootBlockDevice") or {}).get("encrypted"):
+            yield "rootBlockDevice.encrypted must be true"
+        for i, device in enumerate(r.props.get("ebsBlockDevices") or []):
+            if not device.get("encrypted"):
+                yield f"ebsBlockDevices[{i}].encrypted must be true"
+    elif r.type == "aws:ec2/launchTemplate:LaunchTemplate":
+        mappings = r.props.get("blockDeviceMappings") or []
+        if not mappings:
+            yield "no blockDeviceMappings: map the root device with ebs.encrypted \"true\""
+        for i, mapping in enumerate(mappings):
+            if "ebs" in mapping and str((mapping.get("ebs") or {}).get("encrypted")).lower() != "true":
+                yield f"blockDeviceMappings[{i}].ebs.encrypted must be \"true\""
+    elif r.type == "aws:ebs/volume:Volume" and not r.props.get("encrypted"):
+        yield "encrypted must be true"
+
+
+def _private_or_dns_source(cidr: str) -> tuple[bool, bool]:
+    """(is a private range, is inside Cloud DNS's forwarding range) for a source range."""
+    try:
+        net = ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        return False, False
+    dns = net.version == 4 and net.subnet_of(CLOUD_DNS_FORWARDERS)  # type: ignore[arg-type]
+    private = net.is_private and not any(net.version == n.version and net.overlaps(n)  # type: ignore[arg-type]
+                                         for n in NOT_A_SOURCE)
+    return private, dns
+
+
+def _dns_only(allows: Sequence[Mapping]) -> bool:
+    return bool(allows) and all(a.get("protocol") in ("tcp", "udp") and list(a.get("ports") or []) == ["53"]
+                                for a in allows)
+
+
+def _gcp_ingress_sources(r: ResourceView) -> Iterable[str]:
+    """GCP ingress firewall rules admit only private ranges (AWS, offices, reached over the VPN),
+    and Cloud DNS's 35.199.192.0/19 for DNS only. No sourceRanges (and no source tags or service
+    accounts) means 0.0.0.0/0 to GCP."""
+    if r.type != "gcp:compute/firewall:Firewall" or (r.props.get("direction") or "INGRESS") != "INGRESS":
+        return
+    allows = r.props.get("allows") or []
+    if not allows:
+        return  # a deny rule narrows nothing open
+    sources = list(r.props.get("sourceRanges") or [])
+    if not sources and not r.props.get("sourceTags") and not r.props.get("sourceServiceAccounts"):
+        yield "no sourceRanges: GCP admits 0.0.0.0/0"
+    for cidr in sources:
+        private, dns = _private_or_dns_source(cidr)
+        if dns and not _dns_only(allows):
+            yield f"{cidr} (Cloud DNS) may reach only tcp/udp 53"
+        elif not private and not dns:
+            yield f"source {cidr} is not a private range: only AWS and office ranges over the VPN"
+
+
+def _aws_dns_range_only_dns(r: ResourceView) -> Iterable[str]:
+    """Security groups admit Cloud DNS's forwarding range for DNS (53) and nothing else."""
+    if r.type != "aws:ec2/securityGroup:SecurityGroup":
+        return
+    for rule in r.props.get("ingress") or []:
+        if any(_private_or_dns_source(c)[1] for c in rule.get("cidrBlocks") or []):
+            if rule.get("protocol") not in ("tcp", "udp") or rule.get("fromPort") != 53 or rule.get("toPort") != 53:
+                yield (f"ingress {rule.get('protocol')} {rule.get('fromPort')}-{rule.get('toPort')} from "
+                       f"{CLOUD_DNS_FORWARDERS}: that range may reach only tcp/udp 53")
+
+
+BASELINE_RULES: tuple[Rule, ...] = (
+    Rule("default-sg-empty", MANDATORY, "every VPC the stack creates has its default security group with no rules",
+         _default_sg_empty, stack_level=True),
+    Rule("volumes-encrypted", MANDATORY, "EC2 instances' and launch templates' volumes are encrypted",
+         _volumes_encrypted),
+    Rule("gcp-ingress-sources", MANDATORY, "GCP firewalls admit only private ranges, 35.199.192.0/19 only to 53",
+         _gcp_ingress_sources),
+    Rule("cloud-dns-range-dns-only", MANDATORY, "security groups admit 35.199.192.0/19 only to tcp/udp 53",
+         _aws_dns_range_only_dns),
+)
+
+
 RULES: tuple[Rule, ...] = (
     Rule("ike-pinned", MANDATORY, "IKEv2 and one algorithm per role per phase on both clouds",
          _ike_pinned),
@@ -298,6 +399,7 @@ RULES: tuple[Rule, ...] = (
     Rule("split-tunnel-egress", ADVISORY, "split tunnel bypasses the fixed egress IP", _split_tunnel),
     Rule("shared-nat-zones", ADVISORY, "a shared NAT is a single zone of failure",
          _shared_nat_across_zones, stack_level=True),
+    *BASELINE_RULES,
 )
 
 

@@ -27,6 +27,7 @@ RESERVATION = "aws:ec2/subnetCidrReservation:SubnetCidrReservation"
 RESOLVER = "aws:route53/resolverEndpoint:ResolverEndpoint"
 ASG = "aws:autoscaling/group:Group"
 CREATED_BY_THE_PROGRAMS_VPC = (VPC, AWS_SUBNET, AWS_ROUTE_TABLE, NAT, EIP, RESERVATION,
+                               "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
                                "aws:ec2/internetGateway:InternetGateway",
                                "aws:ec2/routeTableAssociation:RouteTableAssociation")
 
