@@ -65,7 +65,7 @@ except SettingsError as error:
                                     for line in str(error).splitlines())) from None
 
 for warning in settings.warnings:
-    pulumi.log.warn(f"near a quota: {warning}")
+    pulumi.log.warn(warning)
 
 
 # --------------------------------------------------------------------------------- providers
@@ -159,7 +159,13 @@ def client_vpn(network: VpcNetwork) -> ClientVpn:
                          opts=providers)
     pulumi.export("clientVpnEndpointId", endpoint.endpoint.id)
     pulumi.export("clientVpnDnsName", endpoint.endpoint.dns_name)
-    pulumi.export("clientConfiguration", endpoint.client_configuration)
+    if endpoint.client_configuration is not None:
+        pulumi.export("clientConfiguration", endpoint.client_configuration)
+    if endpoint.client_profiles is not None:
+        pulumi.export("clientProfiles", endpoint.client_profiles)
+        pulumi.export("clientCertificates", endpoint.client_certificates)
+        pulumi.export("revokedClientCertificates",
+                      {r.name: r.serial for r in settings.client_vpn.revoked_client_certificates})
     if endpoint.self_service_portal_url is not None:
         pulumi.export("selfServicePortalUrl", endpoint.self_service_portal_url)
     return endpoint

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import datetime
 import hashlib
 import ipaddress
 import json
@@ -230,6 +231,13 @@ class CloudMocks(pulumi.runtime.Mocks):
             state["publicKeyPem"] = _pem("PUBLIC KEY", self.stack, name)
         elif t in ("tls:index/selfSignedCert:SelfSignedCert", "tls:index/locallySignedCert:LocallySignedCert"):
             state["certPem"] = _pem("CERTIFICATE", self.stack, name)
+            # The provider's id is the certificate's decimal serial; validity as RFC 3339 times.
+            rid = str(int(_digest(self.stack, name).hex()[:30], 16))
+            start = datetime.datetime(2026, 12, 1, tzinfo=datetime.UTC)
+            hours = int(state.get("validityPeriodHours") or 0)
+            state["validityStartTime"] = start.isoformat().replace("+00:00", "Z")
+            state["validityEndTime"] = (start + datetime.timedelta(hours=hours)).isoformat().replace("+00:00", "Z")
+            state["readyForRenewal"] = False
         elif t == "tls:index/certRequest:CertRequest":
             state["certRequestPem"] = _pem("CERTIFICATE REQUEST", self.stack, name)
         elif t == "twingate:index/twingateConnectorTokens:TwingateConnectorTokens":

@@ -20,6 +20,8 @@ from tests.stacks import (
 )
 
 GCP_DEV = {"10.110.0.0/20", "10.111.0.0/20"}  # dev hub subnet and spoke
+ADMINS = "906754a0e1-0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
+PARTNERS = "c4a8d4b8-1111-4222-8333-944455556666"
 
 
 @pytest.fixture(params=["dev", "prod"])
@@ -153,9 +155,11 @@ def test_client_configuration_is_ready_to_import(stack):
 
 
 def test_client_configuration_strips_the_wildcard_and_uses_tcp():
-    text = client_configuration("*.cvpn-endpoint-1.prod.clientvpn.x.amazonaws.com", 1194, "tcp", "CA")
+    text = client_configuration("*.cvpn-endpoint-1.prod.clientvpn.x.amazonaws.com", 1194, "tcp", "CA",
+                                server_name="vpn.example.internal")
     assert "remote cvpn-endpoint-1.prod.clientvpn.x.amazonaws.com 1194" in text
     assert "proto tcp" in text
+    assert "verify-x509-name vpn.example.internal name" in text.splitlines()
 
 
 def test_split_tunnel_routes_only_destinations_and_internal_ranges():
@@ -170,13 +174,14 @@ def test_split_tunnel_routes_only_destinations_and_internal_ranges():
 
 
 def test_access_groups_get_rules_per_destination():
-    groups = [{"groupId": "g-admins"}, {"groupId": "g-partners", "destinations": ["203.0.113.0/24"]}]
+    groups = [{"groupId": ADMINS}, {"groupId": PARTNERS, "destinations": ["203.0.113.0/24"]}]
     d = deploy("dev", sections={"clientVpn": {"splitTunnel": True, "accessGroups": groups,
                                               "splitTunnelDestinations": ["203.0.113.0/24"]}})
     rules = {(r.get("accessGroupId"), r.get("targetNetworkCidr")) for r in d.of_type(RULE)}
-    assert rules == {("g-admins", "203.0.113.0/24"), ("g-admins", "10.10.0.0/16"),
-                     *(("g-admins", r) for r in GCP_DEV), ("g-partners", "203.0.113.0/24")}
-    assert not any(r.get("authorizeAllGroups") for r in d.of_type(RULE))
+    assert rules == {(ADMINS, "203.0.113.0/24"), (ADMINS, "10.10.0.0/16"),
+                     *((ADMINS, r) for r in GCP_DEV), (PARTNERS, "203.0.113.0/24"),
+                     (None, "10.10.0.2/32")}   # everyone may still ask the VPC resolver
+    assert [r.get("targetNetworkCidr") for r in d.of_type(RULE) if r.get("authorizeAllGroups")] == ["10.10.0.2/32"]
 
 
 def test_client_vpn_can_be_switched_off():

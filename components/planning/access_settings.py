@@ -1,30 +1,22 @@
-"""Settings of the AWS network (`multicloud-vpn:network`) and Client VPN (`multicloud-vpn:clientVpn`)."""
+"""Settings of the AWS network (`multicloud-vpn:network`): the program's VPC or an existing one.
+
+Client VPN's settings are in `client_vpn_settings.py`."""
 
 from __future__ import annotations
 
 import ipaddress
 import re
-import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
-from pathlib import Path
 
-from .client_vpn_plan import INTERNET
 from .errors import SettingsError
 from .estate_settings import ROUTE_TABLE_ID, SUBNET_ID, VPC_ID, AttachedVpc, aws_ids, parse_attached_vpcs
 from .fields import Section, ipv4_network
 from .network_plan import MIN_PRIVATE_ZONES, NetworkPlan, plan_network
 
 NAT_MODES = ("shared", "perZone")
-TRANSPORTS = ("udp", "tcp")
-PORTS = (443, 1194)
-SESSION_HOURS = (8, 10, 12, 24)
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
-                      1827, 2192, 2557, 2922, 3288, 3653)
-BANNER_LIMIT = 1400
 EIP_ALLOC = re.compile(r"^eipalloc-[0-9a-f]{8}(?:[0-9a-f]{9})?$")
 ZONE_NAME = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-[0-9][a-z]$")
 NAT_GATEWAY_ID = re.compile(r"^nat-[0-9a-f]{8}(?:[0-9a-f]{9})?$")
-SAML_MD = "{urn:oasis:names:tc:SAML:2.0:metadata}"
 
 
 @dataclass(frozen=True)
@@ -79,35 +71,6 @@ class NetworkSettings:
             return ExistingVpcPlan(existing.cidr, len(existing.private_subnet_ids), False, (), (),
                                    existing.resolver_inbound_ips, existing.resolver_outbound_ips)
         return plan_network(self.vpc_cidr, self.availability_zones, self.nat_gateways == "perZone")
-
-
-@dataclass(frozen=True)
-class AccessGroup:
-    group_id: str
-    destinations: tuple[str, ...]  # empty: every routed destination
-
-
-@dataclass(frozen=True)
-class ClientVpnSettings:
-    enabled: bool
-    client_cidr: str = ""
-    saml_metadata: str = ""
-    self_service_saml_metadata: str | None = None
-    transport: str = "udp"
-    port: int = 443
-    session_timeout_hours: int = 12
-    disconnect_on_session_timeout: bool = True
-    split_tunnel: bool = False
-    split_tunnel_destinations: tuple[str, ...] = ()
-    access_groups: tuple[AccessGroup, ...] = ()
-    log_retention_days: int = 30
-    login_banner: str | None = None
-    certificate_domain: str = "vpn.multicloud-vpn.internal"
-    extra_routes: tuple[str, ...] = ()   # reached through the VPC's own routes (e.g. an office VPN)
-
-    @property
-    def self_service_portal(self) -> bool:
-        return self.self_service_saml_metadata is not None
 
 
 def parse_network(section: Section) -> NetworkSettings:
@@ -216,95 +179,3 @@ def _parse_existing_network(section: Section) -> NetworkSettings:
     settings = NetworkSettings(str(cidr), len(subnets), nat, (), parse_attached_vpcs(section), None, existing)
     section.finish()
     return settings
-
-
-def read_saml_metadata(key: str, value: str, base_dir: Path) -> str:
-    """Read an IdP metadata file and make sure it is SAML 2.0 IdP metadata."""
-    path = Path(value) if Path(value).is_absolute() else base_dir / value
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise SettingsError(key, value, f"the file cannot be read ({error.__class__.__name__}); "
-                            "expected a path, relative to the project, to the IdP's SAML metadata "
-                            "XML (see README: IAM Identity Center)") from None
-    try:
-        root = ElementTree.fromstring(text)
-    except ElementTree.ParseError:
-        raise SettingsError(key, value, "the file is not XML; expected SAML 2.0 IdP metadata "
-                            "(an md:EntityDescriptor)") from None
-    if root.tag != f"{SAML_MD}EntityDescriptor" or root.find(f"{SAML_MD}IDPSSODescriptor") is None:
-        raise SettingsError(key, value, "the file is not SAML 2.0 IdP metadata: expected an "
-                            "md:EntityDescriptor with an md:IDPSSODescriptor")
-    return text
-
-
-def _cidr_list(section: Section, name: str) -> tuple[str, ...]:
-    return tuple(str(ipv4_network(key, raw)) for key, raw in section.items(name))
-
-
-def parse_client_vpn(section: Section, base_dir: Path) -> ClientVpnSettings:
-    """Switched off, the section may stay in the stack file; what is written is still checked."""
-    enabled = section.boolean("enabled")
-    if not enabled and section.only_read_so_far():
-        return ClientVpnSettings(enabled=False)
-    cidr_key = section.child("clientCidr")
-    accepted = "expected an IPv4 CIDR from /22 (1,024 addresses) to /12, e.g. 172.16.0.0/22"
-    cidr = ipv4_network(cidr_key, section.raw("clientCidr"), accepted=accepted)
-    if not 12 <= cidr.prefixlen <= 22:
-        raise SettingsError(cidr_key, str(cidr), accepted)
-    saml = read_saml_metadata(section.child("samlMetadataFile"),
-                              section.string("samlMetadataFile"), base_dir)
-    portal_file = section.optional_string("selfServiceSamlMetadataFile")
-    portal = (read_saml_metadata(section.child("selfServiceSamlMetadataFile"), portal_file, base_dir)
-              if portal_file else None)
-    split = section.boolean("splitTunnel")
-    destinations = _cidr_list(section, "splitTunnelDestinations")
-    if INTERNET in destinations:
-        raise SettingsError(section.child("splitTunnelDestinations"), list(destinations),
-                            "0.0.0.0/0 routes everything: that is full tunnel (splitTunnel: false), "
-                            "which needs no destinations")
-    extra = _cidr_list(section, "extraRoutes")
-    if INTERNET in extra:
-        raise SettingsError(section.child("extraRoutes"), list(extra), "0.0.0.0/0 is full tunnel already")
-    groups = []
-    for key, raw in section.items("accessGroups"):
-        item = Section(key, raw)
-        group_id = item.string("groupId", accepted="expected the IAM Identity Center group ID "
-                               "(not its display name)")
-        wanted = _cidr_list(item, "destinations")
-        item.finish()
-        groups.append(AccessGroup(group_id.strip(), wanted))
-    banner = section.optional_string(
-        "loginBanner", accepted=f"expected at most {BANNER_LIMIT} characters",
-        check=lambda v: len(v) <= BANNER_LIMIT)
-    settings = ClientVpnSettings(
-        enabled=enabled,
-        client_cidr=str(cidr),
-        saml_metadata=saml,
-        self_service_saml_metadata=portal,
-        transport=section.choice("transport", TRANSPORTS),
-        port=section.choice("port", PORTS),
-        session_timeout_hours=section.choice("sessionTimeoutHours", SESSION_HOURS),
-        disconnect_on_session_timeout=section.boolean("disconnectOnSessionTimeout"),
-        split_tunnel=split,
-        split_tunnel_destinations=destinations,
-        access_groups=tuple(groups),
-        extra_routes=extra,
-        log_retention_days=section.choice("logRetentionDays", LOG_RETENTION_DAYS),
-        login_banner=banner,
-        certificate_domain=section.string(
-            "certificateDomain",
-            accepted="expected a DNS name with at least one dot",
-            check=lambda v: "." in v and " " not in v and not v.startswith("*")),
-    )
-    section.finish()
-    return settings
-
-
-def client_cidr_range(settings: ClientVpnSettings, key: str) -> list[tuple[str, ipaddress.IPv4Network]]:
-    """The client range and the extra routes: none may overlap anything routed (or each other)."""
-    if not settings.enabled:
-        return []
-    return [(key, ipaddress.IPv4Network(settings.client_cidr)),
-            *((f"{key.rsplit('.', 1)[0]}.extraRoutes[{i}]", ipaddress.IPv4Network(c))
-              for i, c in enumerate(settings.extra_routes))]

@@ -125,6 +125,10 @@ class Section:
         return field is not None and field.default not in (
             reference.REQUIRED, reference.NO_DEFAULT, reference.COMPUTED)
 
+    def given(self, name: str) -> bool:
+        """True when the stack file writes the setting (a default does not count)."""
+        return self._values.get(name) is not None
+
     def only_read_so_far(self) -> bool:
         """True when every key present has already been read."""
         return set(self._values) <= self._read

@@ -193,17 +193,26 @@ SECTIONS: tuple[Section, ...] = (
                                          "VPC range via the Transit Gateway"),
         Field("cidrs", REQUIRED, "the VPC's private ranges"),
     )),
-    Section("clientVpn", "AWS Client VPN with SAML SSO (IAM Identity Center) leaving through the NAT's Elastic IP.", (
+    Section("clientVpn", "AWS Client VPN with SSO (SAML via IAM Identity Center) and/or client certificates, "
+                         "leaving through the NAT's Elastic IP.", (
         Field("enabled", False, "`true` builds the endpoint; when `false` the other fields may stay and are "
                                 "still checked"),
         Field("clientCidr", REQUIRED, "/22 to /12, not overlapping the VPC or GCP ranges; cannot change "
                                       "after creation (a change replaces the endpoint)",
               note="a change replaces the endpoint"),
-        Field("samlMetadataFile", REQUIRED, "path (relative to the project) of the IdP's SAML 2.0 metadata "
-                                            "XML; new metadata updates the SAML provider in place",
+        Field("authentication", "saml", "`saml` (IAM Identity Center sign-in), `certificate` (one client "
+                                        "certificate per person or device, mutual TLS) or `saml+certificate` "
+                                        "(both at each connection); Active Directory is not offered. A change "
+                                        "replaces the endpoint",
+              note="a change replaces the endpoint: new DNS name, every handed-out profile stops working"),
+        Field("samlMetadataFile", NO_DEFAULT, "path (relative to the project) of the IdP's SAML 2.0 metadata "
+                                              "XML; required with SAML sign-in, refused without it; example or "
+                                              "expired metadata gets a warning; new metadata updates the SAML "
+                                              "provider in place",
               note="new metadata updates in place"),
-        Field("selfServiceSamlMetadataFile", NO_DEFAULT, "metadata of the self-service portal application; "
-                                                         "setting it turns the portal on (adding or removing "
+        Field("selfServiceSamlMetadataFile", NO_DEFAULT, "metadata of the self-service portal application "
+                                                         "(SAML sign-in only); setting it turns the portal on "
+                                                         "(off unless asked for; adding or removing "
                                                          "it replaces the endpoint: new DNS name, every "
                                                          "handed-out profile stops working)",
               note="adding or removing it replaces the endpoint: new DNS name, every handed-out profile "
@@ -216,8 +225,28 @@ SECTIONS: tuple[Section, ...] = (
                                                   "client reconnect"),
         Field("splitTunnel", False, "`false`: all traffic through the VPC and the Elastic IP; `true`: only "
                                     "the ranges below"),
-        Field("splitTunnelDestinations", [], "CIDRs routed when split (never `0.0.0.0/0`, in either mode)"),
-        Field("accessGroups", [], "list of `{groupId, destinations}` (below)", shown="all SSO users"),
+        Field("splitTunnelDestinations", [], "CIDRs routed in split tunnel (never `0.0.0.0/0`; refused in full "
+                                             "tunnel, which routes everything); public ones leave from the "
+                                             "Elastic IP"),
+        Field("authorization", [], "list of `{cidr, allUsers: true}` or `{cidr, groups: [groupId, …]}` "
+                                   "(below): who reaches which range; Client VPN applies the rule with the "
+                                   "longest matching prefix. Each DNS server's /32 is open to every user",
+              shown="every user to every routed range"),
+        Field("accessGroups", [], "shorthand, not with `authorization`: list of `{groupId, destinations}` "
+                                  "(below); each group reaches its destinations (none: every routed range) "
+                                  "and nobody else reaches anything but DNS", shown="none"),
+        Field("allUsersReachAllRanges", False, "`true` says on the endpoint (a tag) that every user reaching "
+                                               "every internal range is intended; without it the policy pack "
+                                               "refuses that in `prod*` stacks"),
+        Field("clientCertificates", [], "names (lower case, 1-32 letters, digits, dashes), one certificate and "
+                                        "secret `.ovpn` profile each; needs certificate sign-in. Removing a name "
+                                        "deletes its certificate from the state only: revoke it (below)"),
+        Field("clientCertificateDays", 365, "60 to 1095: validity of client certificates, renewed 30 days "
+                                            "before the end at the next `pulumi up` (each renewal is a new "
+                                            "profile to hand out)"),
+        Field("revokedClientCertificates", [], "list of `{name, serial}` (below) of removed certificates, "
+                                               "written into the revocation list by `python -m operate "
+                                               "revocation-list`"),
         Field("logRetentionDays", 30, "a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, 120, "
                                       "150, 180, 365, …)"),
         Field("loginBanner", NO_DEFAULT, "text shown by the AWS VPN Client after connecting, at most 1400 "
@@ -228,8 +257,18 @@ SECTIONS: tuple[Section, ...] = (
                                  "Site-to-Site VPN): Client VPN routes and authorization for them in full "
                                  "and split tunnel; not overlapping the client range, the VPC or routed ranges"),
     ), default={}),
+    Section("clientVpn.authorization[]", "", (
+        Field("cidr", REQUIRED, "the range (in split tunnel, inside a routed range)"),
+        Field("allUsers", False, "`true`: every authenticated user; exactly one of this and `groups`"),
+        Field("groups", [], "IAM Identity Center group **IDs** (needs SAML sign-in)"),
+    )),
+    Section("clientVpn.revokedClientCertificates[]", "", (
+        Field("name", REQUIRED, "the removed `clientCertificates` name"),
+        Field("serial", REQUIRED, "its decimal serial, from the `clientCertificates` output"),
+    )),
     Section("clientVpn.accessGroups[]", "", (
-        Field("groupId", REQUIRED, "the IAM Identity Center group **ID** (e.g. `906754a0e1-…`), not its "
+        Field("groupId", REQUIRED, "the IAM Identity Center group **ID** (a UUID, optionally after a "
+                                   "10-hex-digit prefix and a dash, e.g. `906754a0e1-0b1c2d3e-…`), not its "
                                    "display name"),
         Field("destinations", [], "CIDRs this group may reach; none: every routed destination",
               shown="every routed destination"),

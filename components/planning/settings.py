@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from . import ike, inside_cidrs, quotas
-from .access_settings import ClientVpnSettings, NetworkSettings, client_cidr_range, parse_client_vpn, parse_network
+from .access_settings import NetworkSettings, parse_network
 from .asn import ASN_ACCEPTED, is_private_asn
+from .client_vpn_plan import routed, unrouted
+from .client_vpn_settings import ClientVpnSettings, client_cidr_range, parse_client_vpn
 from .dns_settings import CLOUD_DNS_FORWARDING_RANGE, DnsSettings, parse_dns
 from .errors import MISSING, ErrorCollector, SettingsError
 from .estate_settings import GCP_PROJECT, Office, cidr_list, parse_offices
@@ -117,7 +119,7 @@ class StackSettings:
     offices: tuple[Office, ...] = ()
     providers: ProviderSettings = ProviderSettings()
     monitoring: MonitoringSettings = MonitoringSettings()
-    warnings: tuple[str, ...] = ()   # near a documented quota; logged, not fatal
+    warnings: tuple[str, ...] = ()   # near a quota, or accepted and easy to misread; logged, not fatal
 
     @property
     def gcp_ranges(self) -> tuple[str, ...]:
@@ -397,6 +399,7 @@ def load_settings(config: Mapping[str, str | None], base_dir: Path) -> StackSett
     errors.run(require_credentials, settings.twingate, config)
     errors.run(_check_zones, settings)
     errors.run(settings.dns.check_servers_outside, settings.gcp_ranges)
+    errors.run(_check_authorization_routed, settings)
     errors.raise_if_any()
     hub = settings.gcp_hub
     ensure_disjoint([
@@ -411,14 +414,15 @@ def load_settings(config: Mapping[str, str | None], base_dir: Path) -> StackSett
           for i, o in enumerate(settings.offices) for c in o.cidrs),
         *client_cidr_range(settings.client_vpn, _key("clientVpn") + ".clientCidr"),
     ])
+    notices = settings.client_vpn.notices if settings.client_vpn.enabled else ()
     if hub is None:
-        return settings
-    return dataclasses.replace(settings, warnings=quotas.check([
+        return dataclasses.replace(settings, warnings=notices)
+    return dataclasses.replace(settings, warnings=(*notices, *(f"near a quota: {w}" for w in quotas.check([
         quotas.Count("aws_vpn_routes_from_customer_gateway", _key("gcpHub"),
                      len(hub.subnets) + len(settings.advertised_ranges)),
         quotas.Count("gcp_custom_advertised_ranges_per_router", _key("gcpHub") + ".spokes",
                      len(settings.advertised_ranges)),
-    ]))
+    ]))))
 
 
 NEEDS_SITE_TO_SITE = {
@@ -475,6 +479,20 @@ def _check_capabilities(settings: StackSettings) -> None:
                                 f"the Route 53 Resolver endpoints of {_key('dns')} need fixed addresses in an "
                                 "existing VPC: give {inbound: [ip, ip], outbound: [ip, ip]}, free addresses "
                                 "of the first two privateSubnetIds")
+
+
+def _check_authorization_routed(settings: StackSettings) -> None:
+    """In split tunnel a rule for a range the endpoint does not route would allow nothing."""
+    vpn = settings.client_vpn
+    if not vpn.enabled or not vpn.authorization or settings.network.vpc_cidr is None:
+        return
+    ranges = routed(vpn.split_tunnel, settings.network.vpc_cidr, settings.gcp_ranges,
+                    vpn.split_tunnel_destinations, vpn.extra_routes)
+    for rule in vpn.authorization:
+        if unrouted([rule.cidr], ranges):
+            raise SettingsError(rule.key, rule.cidr,
+                                "the endpoint does not route it in split tunnel: expected a range inside "
+                                f"one of {', '.join(ranges)} (add it to splitTunnelDestinations)")
 
 
 def _check_zones(settings: StackSettings) -> None:
