@@ -26,7 +26,8 @@ def test_a_misspelt_top_level_key_is_refused_with_the_nearest_known_one():
 
 def test_an_unknown_top_level_key_lists_the_known_ones():
     message = error_with(lambda c: c.update({"multicloud-vpn:somethingElse": 1}))
-    assert_names_key(message, "multicloud-vpn:somethingElse", "known settings: multicloud-vpn:clientVpn")
+    assert_names_key(message, "multicloud-vpn:somethingElse",
+                     "known settings: multicloud-vpn:audit, multicloud-vpn:clientVpn")
 
 
 def test_nested_typos_suggest_the_nearest_field():

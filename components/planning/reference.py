@@ -343,6 +343,29 @@ SECTIONS += (
               shown="from the pool"),
     )),
 )
+SECTIONS += (
+    Section("audit", "Audit trails: VPC and Transit Gateway flow logs, DNS query logs, VPN tunnel and BGP "
+                     "logs; on by default (see [security](security.md#audit-trails)).", (
+        Field("logRetentionDays", 365, "days every audit log group keeps its events: a CloudWatch Logs "
+                                       "retention value (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, "
+                                       "400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)"),
+        Field("kmsKeyArn", NO_DEFAULT, "`arn:aws:kms:<aws:region>:<account>:key/<id>`: an existing KMS key "
+                                       "the audit log groups are encrypted with (its key policy must let "
+                                       "`logs.<region>.amazonaws.com` use it)",
+              shown="CloudWatch Logs' own encryption"),
+        Field("vpcFlowLogs", True, "flow log (all traffic, with the packets' own source and destination) "
+                                   "of the egress VPC: the program's, or `network.existingVpc`'s"),
+        Field("transitGatewayFlowLogs", True, "flow log of the Transit Gateway created here, or of the "
+                                              "program's own attachments on an adopted one"),
+        Field("resolverQueryLogs", True, "Route 53 Resolver query logging on the program's VPC"),
+        Field("vpnTunnelLogs", True, "Site-to-Site VPN tunnel and BGP logs of every AWS tunnel (GCP and "
+                                     "offices)"),
+        Field("cloudDnsLogging", True, "Cloud DNS query logging on the hub and the spokes created here "
+                                       "(with the program's DNS, which needs `network.vpcCidr`)"),
+        Field("gcpSubnetFlowLogs", False, "VPC flow logs on the GCP subnets created here; needs `siteToSite`"),
+        Field("gcpFlowSampling", 0.5, "above 0, at most 1: the share of GCP flows reported"),
+    ), default={}),
+)
 BY_KEY = {s.key: s for s in SECTIONS}
 
 

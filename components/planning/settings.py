@@ -18,6 +18,7 @@ from typing import Any
 from . import ike, inside_cidrs, quotas
 from .access_settings import NetworkSettings, parse_network
 from .asn import ASN_ACCEPTED, is_private_asn
+from .audit_settings import AuditSettings, parse_audit
 from .client_vpn_plan import routed, unrouted
 from .client_vpn_settings import ClientVpnSettings, client_cidr_range, parse_client_vpn
 from .dns_settings import CLOUD_DNS_FORWARDING_RANGE, DnsSettings, parse_dns
@@ -119,6 +120,7 @@ class StackSettings:
     offices: tuple[Office, ...] = ()
     providers: ProviderSettings = ProviderSettings()
     monitoring: MonitoringSettings = MonitoringSettings()
+    audit: AuditSettings = AuditSettings()
     warnings: tuple[str, ...] = ()   # near a quota, or accepted and easy to misread; logged, not fatal
 
     @property
@@ -378,6 +380,8 @@ def load_settings(config: Mapping[str, str | None], base_dir: Path) -> StackSett
         "twingate": errors.run(lambda: parse_twingate(section("twingate", required=False))),
         "monitoring": errors.run(lambda: parse_monitoring(section("monitoring", required=False),
                                                           aws_region=aws_region, with_gcp=with_gcp)),
+        "audit": errors.run(lambda: parse_audit(section("audit", required=False),
+                                                aws_region=aws_region, with_gcp=with_gcp)),
         "providers": errors.run(parse_provider_settings, config),
     }
     if not with_gcp:
@@ -505,7 +509,8 @@ def _check_zones(settings: StackSettings) -> None:
 
 CONFIG_KEYS = ("aws:region", "gcp:project", "gcp:region",
                _key("siteToSite"), _key("gcpHub"), _key("network"), _key("clientVpn"), _key("dns"),
-               _key("twingate"), _key("offices"), _key("monitoring"), "twingate:apiToken", "twingate:network")
+               _key("twingate"), _key("offices"), _key("monitoring"), _key("audit"),
+               "twingate:apiToken", "twingate:network")
 
 # Only their presence is checked; the values reach the provider as Pulumi secrets.
 SECRET_KEYS = ("twingate:apiToken", *PROVIDER_SECRET_KEYS)
