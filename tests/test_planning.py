@@ -204,10 +204,10 @@ def test_profiles_pin_one_algorithm_per_role_and_match_across_clouds(name):
         assert 900 <= opts[f"tunnel{n}_phase2_lifetime_seconds"] <= 3600
     suite = profile.gcp_cipher_suite()
     assert all(len(v) == 1 for phase in suite.values() for v in phase.values())
-    assert suite["phase1"]["dhs"] == [GCP_DH[profile.aws_dh_group]]
-    assert suite["phase2"]["pfs"] == [GCP_DH[profile.aws_dh_group]]
-    assert profile.aws_encryption == "AES256" and suite["phase1"]["encryptions"] == ["AES-CBC-256"]
-    assert profile.aws_integrity == "SHA2-256" and suite["phase1"]["integrities"] == ["HMAC-SHA2-256-128"]
+    assert suite["phase1"]["dhs"] == [GCP_DH[profile.dh_group]]
+    assert suite["phase2"]["pfs"] == [GCP_DH[profile.dh_group]]
+    assert profile.encryption == "AES256" and suite["phase1"]["encryptions"] == ["AES-CBC-256"]
+    assert profile.integrity == "SHA2-256" and suite["phase1"]["integrities"] == ["HMAC-SHA2-256-128"]
 
 
 def test_default_profile_exists():

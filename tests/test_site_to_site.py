@@ -5,6 +5,8 @@ import ipaddress
 import pytest
 
 from components.planning.keys import is_valid_aws_psk
+from offline.summary import views
+from policy.rules import run_rules
 from tests.harness import contains_secret, is_secret, reveal, run_program
 from tests.stacks import (
     CGW,
@@ -247,3 +249,32 @@ def test_bad_setting_stops_before_any_resource():
     import pulumi
     with pytest.raises(pulumi.RunError, match="multicloud-vpn:siteToSite.tunnelsPerConnection: 3"):
         run_program(config_for("dev", tunnelsPerConnection=3), stack="dev")
+
+
+def test_an_object_profile_sets_the_aws_tunnel_options_and_the_gcp_cipher_suite():
+    config = config_for("dev", ikeProfile={"encryption": "AES256-GCM-16", "integrity": "SHA2-384", "dhGroup": 21,
+                                           "phase1LifetimeSeconds": 14400, "phase2LifetimeSeconds": 1800})
+    config["multicloud-vpn:offices"] = [{"name": "tokyo-office", "publicIp": "153.120.10.10",
+                                         "cidrs": ["192.168.10.0/24"], "bgpAsn": 65010,
+                                         "ikeProfile": {"encryption": "AES128", "integrity": "SHA2-256",
+                                                        "dhGroup": 22, "phase2LifetimeSeconds": 900}}]
+    d = run_program(config, stack="dev")
+    vpn, office = d.named(VPN, "site-to-site-vpn-c0"), d.named(VPN, "offices-vpn-tokyo-office")
+    for n in (1, 2):   # the idle AWS tunnel 2 of the dev layout too
+        assert vpn.get(f"tunnel{n}IkeVersions") == office.get(f"tunnel{n}IkeVersions") == ["ikev2"]
+        for phase in (1, 2):
+            assert vpn.get(f"tunnel{n}Phase{phase}EncryptionAlgorithms") == ["AES256-GCM-16"]
+            assert vpn.get(f"tunnel{n}Phase{phase}IntegrityAlgorithms") == ["SHA2-384"]
+            assert vpn.get(f"tunnel{n}Phase{phase}DhGroupNumbers") == [21]
+            assert office.get(f"tunnel{n}Phase{phase}EncryptionAlgorithms") == ["AES128"]
+            assert office.get(f"tunnel{n}Phase{phase}IntegrityAlgorithms") == ["SHA2-256"]
+            assert office.get(f"tunnel{n}Phase{phase}DhGroupNumbers") == [22]
+        assert (vpn.get(f"tunnel{n}Phase1LifetimeSeconds"), vpn.get(f"tunnel{n}Phase2LifetimeSeconds")) == (14400, 1800)
+        assert (office.get(f"tunnel{n}Phase1LifetimeSeconds"), office.get(f"tunnel{n}Phase2LifetimeSeconds")) == (
+            28800, 900)
+    suite = d.named(TUNNEL, "site-to-site-tunnel-c0-t1").get("cipherSuite")
+    # AES-GCM is AEAD: GCP gets no integrity transform, SHA2-384 picks the PRF
+    assert suite == {"phase1": {"encryptions": ["AES-GCM-16-256"], "prves": ["PRF-HMAC-SHA2-384"], "dhs": ["Group-21"]},
+                     "phase2": {"encryptions": ["AES-GCM-16-256"], "pfs": ["Group-21"]}}
+    assert [v.policy for v in run_rules(views(d), "dev", outputs={}, secret_values=[])
+            if v.policy == "ike-pinned"] == []

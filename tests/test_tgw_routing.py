@@ -5,7 +5,7 @@ import ipaddress
 
 import pytest
 
-from components.planning import inside_cidrs
+from components.planning import ike, inside_cidrs
 from components.planning.estate_settings import parse_offices
 from tests.estate import ATTACHED_VPC, OFFICES, estate_config
 from tests.harness import run_program
@@ -151,7 +151,7 @@ def test_explicit_site_to_site_30s_that_are_reserved_are_refused():
 def offices(value, reserved=()):
     return parse_offices("multicloud-vpn:offices", value, pool=POOL,
                          site_to_site_cidrs=inside_cidrs.allocate(POOL, 4, reserved=reserved),
-                         default_profile="aes256-sha256-ecp384", reserved_asns={}, reserved=reserved)
+                         default_profile=ike.PROFILES["aes256-sha256-ecp384"], reserved_asns={}, reserved=reserved)
 
 
 def test_office_allocation_skips_reserved_30s_and_is_unchanged_without_them():

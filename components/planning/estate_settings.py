@@ -105,7 +105,7 @@ def parse_attached_vpcs(section: Section) -> tuple[AttachedVpc, ...]:
 
 
 def parse_offices(key: str, value: Any, *, pool: ipaddress.IPv4Network, site_to_site_cidrs: tuple[str, ...],
-                  default_profile: str, reserved_asns: dict[str, int], reserved: tuple[str, ...] = (),
+                  default_profile: ike.IkeProfile, reserved_asns: dict[str, int], reserved: tuple[str, ...] = (),
                   reserved_key: str = "multicloud-vpn:siteToSite.reservedInsideCidrs") -> tuple[Office, ...]:
     """Offices in list order; office i's tunnels take the /30s at pool positions 4 + 2i and 5 + 2i,
     after the four the site-to-site VPN may use, so adding an office at the end moves nothing.
@@ -138,7 +138,8 @@ def parse_offices(key: str, value: Any, *, pool: ipaddress.IPv4Network, site_to_
             for other, taken_asn in reserved_asns.items():
                 if asn == taken_asn:
                     raise SettingsError(item.child("bgpAsn"), asn, f"it must differ from {other} ({taken_asn})")
-        profile = item.choice("ikeProfile", sorted(ike.PROFILES), default_profile)
+        profile = ike.parse_profile(item.child("ikeProfile"), item.raw("ikeProfile", None), with_gcp=False,
+                                    default=default_profile)
         explicit = item.list("insideCidrs", [])
         if explicit:
             cidrs = inside_cidrs.parse_explicit(item.child("insideCidrs"), explicit, 2)
@@ -152,7 +153,7 @@ def parse_offices(key: str, value: Any, *, pool: ipaddress.IPv4Network, site_to_
                                     "inside /30s must be unique across every VPN connection on the gateway")
             used.add(cidr)
         offices.append(Office(name=name, public_ip=str(address), cidrs=cidr_list(item, "cidrs"),
-                              bgp_asn=asn, ike_profile=ike.PROFILES[profile],
+                              bgp_asn=asn, ike_profile=profile,
                               inside_cidrs=(cidrs[0], cidrs[1])))
         item.finish()
     return tuple(offices)

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import ike_ciphers
+
 REQUIRED: Any = type("Required", (), {"__repr__": lambda self: "required"})()
 NO_DEFAULT: Any = type("NoDefault", (), {"__repr__": lambda self: "none"})()   # optional, no value
 COMPUTED: Any = type("Computed", (), {"__repr__": lambda self: "computed"})()  # the parser decides
@@ -65,6 +67,17 @@ class Section:
 
 ASN = "private ASN: 64512-65534 or 4200000000-4294967294"
 
+
+def _ike(role: str) -> str:
+    """A role's values accepted for the GCP tunnels (ike_ciphers.json), for the docs."""
+    return ", ".join(f"`{v}`" for v in ike_ciphers.accepted(role, with_gcp=True))
+
+
+def _lifetimes(phase: str) -> str:
+    low, high = ike_ciphers.aws_lifetime_range(phase)
+    return f"{low}-{high}"
+
+
 SECTIONS: tuple[Section, ...] = (
     Section("siteToSite", "AWS <-> GCP HA VPN layout: connections x tunnels, ASNs, tunnel addresses, IKE; "
                           "without it the stack has no VPN to GCP and no GCP resource at all.", (
@@ -94,14 +107,32 @@ SECTIONS: tuple[Section, ...] = (
         Field("insideCidrPool", "169.254.10.0/24", "link-local pool (/16-/28) the /30s are taken from, by "
                                                    "position, when `insideCidrs` is not set; stacks sharing "
                                                    "one Transit Gateway need different pools"),
-        Field("ikeProfile", "aes256-sha256-ecp384", "`aes256-sha256-ecp384` (IKEv2, AES-256, SHA2-256, DH 20) "
-                                                    "or `aes256-sha256-modp2048` (same with DH 14), pinned on "
-                                                    "both clouds"),
+        Field("ikeProfile", "aes256-sha256-ecp384", "`aes256-sha256-ecp384` (IKEv2, AES-256, SHA2-256, DH 20), "
+                                                    "`aes256-sha256-modp2048` (same with DH 14), or an object "
+                                                    "`{encryption, integrity, dhGroup, ikeVersion, "
+                                                    "phase1LifetimeSeconds, phase2LifetimeSeconds}` (below): one "
+                                                    "value each, used in both phases, pinned on both clouds (see "
+                                                    "[site-to-site](site-to-site.md#ike-of-your-own))"),
         Field("advertisedRoutePriority", 100, "0-65535, the same on every BGP peer (keep ≤ 200)"),
         Field("keyVersions", COMPUTED, "one whole number per connection (c0, c1); raising one rotates that "
                                      "connection's pre-shared keys (see [operations](operations.md"
                                      "#rotating-pre-shared-keys))", shown="1 per connection"),
     ), default={}),
+    Section("siteToSite.ikeProfile", "", (
+        Field("encryption", REQUIRED, f"one of {_ike('encryption')} (AWS's spelling; GCP gets AES-CBC-… or "
+                                      "AES-GCM-16-…)"),
+        Field("integrity", REQUIRED, f"one of {_ike('integrity')}: integrity and PRF (with AES-GCM only the "
+                                     "PRF)"),
+        Field("dhGroup", REQUIRED, f"one of {_ike('dhGroup')}: DH in phase 1 and PFS in phase 2 (AWS has no "
+                                   "31, GCP dropped 22, AWS takes 5 in phase 2 only; an office's object may also "
+                                   "use 22)"),
+        Field("ikeVersion", 2, "2 (IKEv2; IKEv1 is refused: the policy pack holds every tunnel to IKEv2)"),
+        Field("phase1LifetimeSeconds", 28800, f"{_lifetimes('phase1')} (AWS); GCP's is fixed at "
+                                              f"{ike_ciphers.gcp_lifetime('phase1')} s and not negotiated, so "
+                                              "AWS rekeys first"),
+        Field("phase2LifetimeSeconds", 3600, f"{_lifetimes('phase2')} and below `phase1LifetimeSeconds` (AWS); "
+                                             f"GCP's is fixed at {ike_ciphers.gcp_lifetime('phase2')} s"),
+    )),
     Section("gcpHub", "GCP hub VPC that owns the HA VPN, its subnets, the spokes, the firewall (with siteToSite).", (
         Field("networkName", "hub", "GCP name of the hub VPC"),
         Field("subnets", REQUIRED, "list of `{name, cidr, region}` (below), at least one; private, "
@@ -337,7 +368,9 @@ SECTIONS += (
         Field("cidrs", REQUIRED, "the office's private ranges"),
         Field("bgpAsn", NO_DEFAULT, f"{ASN}, not the Transit Gateway's or the Cloud Router's: BGP; "
                                     "without it, static routes to `cidrs`", shown="static routing"),
-        Field("ikeProfile", COMPUTED, "as `siteToSite.ikeProfile`", shown="`siteToSite.ikeProfile`"),
+        Field("ikeProfile", COMPUTED, "a preset name or an object as `siteToSite.ikeProfile`, its values checked "
+                                      "against AWS alone (the tunnels end on the office's router)",
+              shown="`siteToSite.ikeProfile`"),
         Field("insideCidrs", NO_DEFAULT, "two /30s (AWS tunnel 1 and 2); without it taken from "
                                          "`siteToSite.insideCidrPool` after the site-to-site tunnels",
               shown="from the pool"),

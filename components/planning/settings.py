@@ -249,7 +249,7 @@ def parse_site_to_site(section: Section) -> SiteToSiteSettings:
                                      section.child("reservedInsideCidrs"))
     else:
         cidrs = inside_cidrs.allocate(pool, aws_tunnels, section.child("insideCidrPool"), reserved)
-    profile_name = section.choice("ikeProfile", sorted(ike.PROFILES))
+    profile = ike.parse_profile(section.child("ikeProfile"), section.raw("ikeProfile"), with_gcp=True)
     priority = section.integer("advertisedRoutePriority", accepted="expected 0-65535",
                                check=lambda v: 0 <= v <= 65535)
     versions = []
@@ -265,7 +265,7 @@ def parse_site_to_site(section: Section) -> SiteToSiteSettings:
     return SiteToSiteSettings(
         connections=connections, tunnels_per_connection=per_connection,
         aws_asn=aws_asn, gcp_asn=gcp_asn, transit_gateway_id=tgw, inside_cidrs=cidrs,
-        ike_profile=ike.PROFILES[profile_name], advertised_route_priority=priority,
+        ike_profile=profile, advertised_route_priority=priority,
         key_versions=tuple(versions), inside_pool=str(pool),
         route_table_mode=mode, joined_route_table_id=joined, propagate_from=propagate_from,
         propagate_to=propagate_to, reserved_inside_cidrs=reserved,
@@ -393,7 +393,7 @@ def load_settings(config: Mapping[str, str | None], base_dir: Path) -> StackSett
         offices = errors.run(lambda: parse_offices(
             _key("offices"), parse_json_value(_key("offices"), config.get(_key("offices"))),
             pool=ipaddress.IPv4Network(s2s.inside_pool), site_to_site_cidrs=s2s.inside_cidrs,
-            default_profile=s2s.ike_profile.name, reserved=s2s.reserved_inside_cidrs,
+            default_profile=s2s.ike_profile, reserved=s2s.reserved_inside_cidrs,
             reserved_asns={_key("siteToSite") + ".awsAsn": s2s.aws_asn,
                            _key("siteToSite") + ".gcpAsn": s2s.gcp_asn}))
     errors.raise_if_any()
