@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import ipaddress
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -229,7 +230,8 @@ def compare(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     outputs = _outputs(before["outputs"], after["outputs"])
     counts = {act: sum(1 for r in resources if r["action"] == act)
               for act in ("create", "delete", "replace", "update")}
-    return {"flags": flags(resources), "counts": counts, "resources": resources, "outputs": outputs,
+    return {"flags": flags(resources, after.get("outputs") or {}), "counts": counts, "resources": resources,
+            "outputs": outputs,
             "unchanged": not resources and not outputs}
 
 
@@ -280,9 +282,10 @@ def _outputs(before: dict, after: dict) -> list[dict[str, Any]]:
     return rows
 
 
-def flags(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """What a reviewer must see first: `pulumi up` stopping, allowlisted addresses, outages."""
-    out = []
+def flags(resources: list[dict[str, Any]], after_outputs: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """What a reviewer must see first: `pulumi up` stopping, allowlisted addresses, outages, and a
+    client certificate deleted from the state that still signs in."""
+    out = _unrevoked(resources, after_outputs or {})
     protected = [r for r in resources if r["protect"] and r["action"] in ("delete", "replace")]
     for r in protected:
         verb = "deleted" if r["action"] == "delete" else "replaced"
@@ -319,6 +322,29 @@ def flags(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+CLIENT_CERT = "tls:index/locallySignedCert:LocallySignedCert"
+CLIENT_CERT_NAME = re.compile(r"-user-(?P<person>[a-z0-9-]+)-cert$")
+
+
+def _unrevoked(resources: list[dict[str, Any]], after_outputs: dict[str, Any]) -> list[dict[str, Any]]:
+    """Deleting a client certificate from the state does not stop it signing in: only the
+    endpoint's revocation list does, so its name must be in `revokedClientCertificates`."""
+    revoked = after_outputs.get("revokedClientCertificates")
+    names = set(revoked) if isinstance(revoked, dict) else set()
+    out = []
+    for r in resources:
+        match = CLIENT_CERT_NAME.search(r["name"])
+        if r["type"] == CLIENT_CERT and r["action"] == "delete" and match and match["person"] not in names:
+            out.append({"kind": "certificate-not-revoked", "severity": "critical",
+                        "message": f"client certificate {match['person']!r} is removed but not revoked: it keeps "
+                                   "signing in until clientVpn.revokedClientCertificates lists it (name and the "
+                                   "serial from the clientCertificates output) and `python -m operate "
+                                   "revocation-list` is imported.",
+                        "resources": [f"{r['type']} {r['name']}"]})
+    return out
+
+
 def blocking(diff: dict[str, Any]) -> list[dict[str, Any]]:
-    """The flags that make `--fail-on-violation` fail: a protected resource deleted or replaced."""
-    return [f for f in diff["flags"] if f["kind"].startswith("protected-")]
+    """The flags that make `--fail-on-violation` fail: a protected resource deleted or replaced,
+    a client certificate removed without being revoked."""
+    return [f for f in diff["flags"] if f["kind"].startswith("protected-") or f["kind"] == "certificate-not-revoked"]

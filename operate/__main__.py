@@ -1,4 +1,6 @@
 """`python -m operate status <stack>`: are the tunnels up, and if not, why (docs/status.md).
+`python -m operate revocation-list <stack>`: Client VPN's certificate revocation list
+(docs/remote-access.md).
 
 Exit codes: 0 healthy, 1 degraded, 2 down (every tunnel of the site-to-site VPN down), 3 usage
 error (argparse's own errors included, so 2 always means down), 4 missing or unusable credentials,
@@ -44,7 +46,26 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--gcp-region", help="default: gcp:region of Pulumi.<stack>.yaml")
     s.add_argument("--aws-region", help="default: aws:region of Pulumi.<stack>.yaml, else boto3's default")
     s.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help=argparse.SUPPRESS)
+    r = sub.add_parser("revocation-list", help="write Client VPN's client certificate revocation list")
+    r.add_argument("stack", help="stack name, e.g. prod")
+    r.add_argument("--state", type=Path, help="JSON of `pulumi stack export --show-secrets` "
+                   "(default: run that command)")
+    r.add_argument("--out", type=Path, default=Path("crl.pem"), help="where to write the list (crl.pem)")
+    r.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help=argparse.SUPPRESS)
     return p
+
+
+def revocation(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from operate.revocation import read_state_cli, read_state_file, revocation_list
+
+    try:
+        state = read_state_file(args.state) if args.state else read_state_cli(args.stack, args.project_dir)
+        command = revocation_list(args.stack, state, args.project_dir, args.out)
+    except UsageError as error:
+        print(f"operate revocation-list: {error}", file=err)
+        return EXIT_USAGE
+    out.write(f"wrote {args.out}; import it (it replaces the endpoint's list):\n{command}\n")
+    return 0
 
 
 def collect(args: argparse.Namespace, aws_factory: AwsFactory, gcp_factory: GcpFactory) -> tuple[dict, Any]:
@@ -94,6 +115,8 @@ def main(argv: Sequence[str] | None = None, *, aws_factory: AwsFactory = AwsStat
          stderr: TextIO | None = None) -> int:
     out, err = stdout or sys.stdout, stderr or sys.stderr
     args = parser().parse_args(argv)
+    if args.command == "revocation-list":
+        return revocation(args, out, err)
     try:
         _, report = collect(args, aws_factory, gcp_factory)
     except UsageError as error:

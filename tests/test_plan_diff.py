@@ -183,3 +183,27 @@ def test_every_replacement_field_has_a_source():
         for field, source in {**entry.get("forceNew", {}), **entry.get("interrupting", {})}.items():
             assert isinstance(source, str) and ("terraform-provider" in source or "pulumi_gcp" in source), \
                 (type_, field)
+
+
+def _cert_stack(path_dir, people, revoked=()):
+    data = yaml.safe_load((ROOT_DIR / "Pulumi.dev.yaml").read_text())
+    vpn = data["config"]["multicloud-vpn:clientVpn"]
+    vpn.pop("samlMetadataFile")
+    vpn.update(authentication="certificate", clientCertificates=list(people),
+               revokedClientCertificates=[{"name": n, "serial": "12345"} for n in revoked])
+    path = path_dir / "Pulumi.dev.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return str(path)
+
+
+@pytest.mark.parametrize("revoked", [False, True])
+def test_a_removed_client_certificate_must_be_revoked(tmp_path_factory, capsys, revoked):
+    before = _cert_stack(tmp_path_factory.mktemp("before"), ["alice", "bob"])
+    after = _cert_stack(tmp_path_factory.mktemp("after"), ["alice"], ["bob"] if revoked else [])
+    code, out = run(capsys, before, after, "json", "--fail-on-violation")
+    kinds = [f["kind"] for f in json.loads(out)["flags"]]
+    assert by_name(out)["client-vpn-user-bob-cert"]["action"] == "delete"
+    if revoked:
+        assert "certificate-not-revoked" not in kinds and code == 0
+    else:
+        assert kinds.count("certificate-not-revoked") == 1 and code == EXIT_VIOLATION
