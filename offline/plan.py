@@ -4,6 +4,7 @@
     python -m offline.plan dev prod                 # compare two stacks
     python -m offline.plan prod --base-rev main     # the stack at a git revision vs. this tree
     python -m offline.plan prod --format markdown   # for a pull-request comment
+    python -m offline.plan ci/prod-tokyo.yaml --stack prod-tokyo   # a file not named Pulumi.<stack>.yaml
 
 Comparing, it also lists each resource created, deleted, updated or replaced (offline/diff.py,
 offline/replacements.json) and flags, first, protected resources deleted or replaced and
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -49,7 +51,32 @@ DIGEST_KEY_ENV = "OFFLINE_PLAN_DIGEST_KEY"  # how a --base-rev evaluation is giv
 _EVALUATIONS: dict[tuple, tuple[dict, object]] = {}
 
 
-def _evaluate(stack: str, project_dir: Path) -> tuple[dict, object]:
+STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+
+
+def stack_name_for(stack: str, given: str | None) -> str:
+    """The stack's name: from a stack file's name (`Pulumi.<stack>.yaml`) or `--stack`, which a
+    file named otherwise needs (the name is in every resource name and selects the prod* rules)."""
+    from offline.evaluate import stack_name
+    named = Path(stack).name.startswith("Pulumi.") and Path(stack).name.endswith((".yaml", ".yml"))
+    is_file = named or Path(stack).suffix in (".yaml", ".yml") or Path(stack).exists()
+    if given is not None and not STACK_NAME.match(given):
+        raise SystemExit(f"error: --stack {given!r}: expected a stack name of letters, digits, '-', '_' or '.'")
+    if not is_file:
+        if given is not None and given != stack:
+            raise SystemExit(f"error: --stack {given!r} contradicts the stack {stack!r}")
+        return stack
+    if named:
+        if given is not None and given != stack_name(stack):
+            raise SystemExit(f"error: --stack {given!r} contradicts the file name {Path(stack).name}")
+        return stack_name(stack)
+    if given is None:
+        raise SystemExit(f"error: {stack} is not named Pulumi.<stack>.yaml: give the stack's name with "
+                         "--stack NAME (it is part of every resource name and selects the prod* policies)")
+    return given
+
+
+def _evaluate(stack: str, project_dir: Path, name: str | None = None) -> tuple[dict, object]:
     """The summary and the evaluation of a stack; one evaluation per stack file content."""
     import pulumi
 
@@ -61,11 +88,11 @@ def _evaluate(stack: str, project_dir: Path) -> tuple[dict, object]:
         content = path.read_bytes()
     except OSError:
         content = None
-    key = (stack, str(path.resolve()), str(Path(project_dir).resolve()), content)
+    key = (stack, name, str(path.resolve()), str(Path(project_dir).resolve()), content)
     if content is not None and key in _EVALUATIONS:
         return _EVALUATIONS[key]
     try:
-        result = evaluate(stack, project_dir)
+        result = evaluate(stack, project_dir, name=name)
     except StackFileError as error:  # not a readable stack file: `error: <file>: <problem>`
         raise SystemExit(f"error: {error}") from None
     except CliConfigError as error:  # the CLI's config step refused the stack: the program never ran
@@ -77,17 +104,17 @@ def _evaluate(stack: str, project_dir: Path) -> tuple[dict, object]:
     return result
 
 
-def _summarise(stack: str, project_dir: Path) -> dict:
-    return _evaluate(stack, project_dir)[0]
+def _summarise(stack: str, project_dir: Path, name: str | None = None) -> dict:
+    return _evaluate(stack, project_dir, name)[0]
 
 
-def _snapshot(stack: str, project_dir: Path, key: bytes) -> tuple[dict, dict]:
+def _snapshot(stack: str, project_dir: Path, key: bytes, name: str | None = None) -> tuple[dict, dict]:
     from offline.diff import snapshot
-    summary, deployment = _evaluate(stack, project_dir)
+    summary, deployment = _evaluate(stack, project_dir, name)
     return summary, snapshot(deployment, key)
 
 
-def _summarise_at(stack: str, rev: str, key: bytes) -> tuple[dict, dict]:
+def _summarise_at(stack: str, rev: str, key: bytes, name: str) -> tuple[dict, dict]:
     """Evaluate the stack as it was at `rev` (this tree's planner, that revision's program)."""
     archive = subprocess.run(["git", "-C", str(ROOT_DIR), "archive", "--format=tar", rev],
                              capture_output=True, check=False)
@@ -98,7 +125,7 @@ def _summarise_at(stack: str, rev: str, key: bytes) -> tuple[dict, dict]:
             tar.extractall(tmp, filter="data")
         result = subprocess.run(
             [sys.executable, "-m", "offline.plan", Path(stack).name if Path(stack).exists() else stack,
-             "--snapshot", "--project-dir", tmp],
+             "--stack", name, "--snapshot", "--project-dir", tmp],
             cwd=ROOT_DIR, capture_output=True, text=True, check=False,
             env={**os.environ, DIGEST_KEY_ENV: key.hex()})
     if result.returncode:
@@ -114,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="stack name (dev, prod) or stack file; two to compare")
     parser.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     parser.add_argument("--base-rev", help="compare with the stack as it was at this git revision")
+    parser.add_argument("--stack", metavar="NAME", help="the stack's name, for a stack file not named "
+                        "Pulumi.<stack>.yaml")
     parser.add_argument("--project-dir", type=Path, default=ROOT_DIR, help=argparse.SUPPRESS)
     parser.add_argument("--snapshot", action="store_true", help=argparse.SUPPRESS)  # for --base-rev
     parser.add_argument("--fail-on-violation", action="store_true",
@@ -123,9 +152,10 @@ def main(argv: list[str] | None = None) -> int:
     if len(args.stacks) > 2 or (args.base_rev and len(args.stacks) != 1):
         parser.error("give one stack, one stack with --base-rev, or two stacks")
 
+    names = [stack_name_for(s, args.stack) for s in args.stacks]
     if args.snapshot:  # internal: one evaluation as JSON, secrets as keyed digests only
         key = bytes.fromhex(os.environ.get(DIGEST_KEY_ENV) or secrets.token_hex(32))
-        summary, snap = _snapshot(args.stacks[0], args.project_dir, key)
+        summary, snap = _snapshot(args.stacks[0], args.project_dir, key, names[0])
         print(json.dumps({"summary": summary, "snapshot": snap}))
         return EXIT_OK
 
@@ -136,11 +166,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.base_rev or len(args.stacks) == 2:
         key = secrets.token_bytes(32)  # this run's digest key: secrets compare, never print
         if args.base_rev:
-            (before, snap_a) = _summarise_at(args.stacks[0], args.base_rev, key)
-            after, snap_b = _snapshot(args.stacks[0], args.project_dir, key)
+            (before, snap_a) = _summarise_at(args.stacks[0], args.base_rev, key, names[0])
+            after, snap_b = _snapshot(args.stacks[0], args.project_dir, key, names[0])
             labels = (f"{after['stack']}@{args.base_rev}", f"{after['stack']} (this tree)")
         else:
-            (before, snap_a), (after, snap_b) = (_snapshot(s, args.project_dir, key) for s in args.stacks)
+            (before, snap_a), (after, snap_b) = (_snapshot(s, args.project_dir, key, n)
+                                                 for s, n in zip(args.stacks, names, strict=True))
             labels = (before["stack"], after["stack"])
         diff = compare(snap_a, snap_b)
         if args.format == "json":
@@ -151,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         summaries = [after]
         protected = blocking(diff)
     else:
-        summary = _summarise(args.stacks[0], args.project_dir)
+        summary = _summarise(args.stacks[0], args.project_dir, names[0])
         print(json.dumps(summary, indent=2) if args.format == "json" else render(summary, markdown), end="")
         summaries = [summary]
     mandatory = [v for s in summaries for v in s["violations"] if v["level"] == "mandatory"]

@@ -131,9 +131,11 @@ def summarise(stack: str, project_dir: Path = ROOT_DIR) -> dict[str, Any]:
     return evaluate(stack, project_dir)[0]
 
 
-def evaluate(stack: str, project_dir: Path = ROOT_DIR) -> tuple[dict[str, Any], Deployment]:
-    """Evaluate a stack offline: its summary and the evaluation itself (for `offline.diff`)."""
-    name = stack_name(stack)
+def evaluate(stack: str, project_dir: Path = ROOT_DIR, *, name: str | None = None
+             ) -> tuple[dict[str, Any], Deployment]:
+    """Evaluate a stack offline: its summary and the evaluation itself (for `offline.diff`).
+    `name`: the stack's name when the file's name does not give it."""
+    name = name or stack_name(stack)
     config = load_stack_config(stack, project_dir)
     d = run_program(config, stack=name, project_dir=project_dir)
     return describe(name, config, d), d
@@ -164,5 +166,5 @@ def describe(name: str, config: dict[str, Any], d: Deployment) -> dict[str, Any]
             "assumptions": {k: v["value"] for k, v in prices["usageAssumptions"].items()},
         },
         "violations": [asdict(v) for v in run_rules(views(d), name, reveal(d.outputs),
-                                                    _secret_values(d))],
+                                                    _secret_values(d), offline=True)],
     }

@@ -14,7 +14,10 @@ The mandatory rules read only inputs that are known at preview (see tests/test_p
 
 from __future__ import annotations
 
+import base64
+import datetime
 import ipaddress
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -50,6 +53,7 @@ class Rule:
     description: str
     check: Callable[..., Iterable[str]]
     stack_level: bool = False
+    offline_level: str | None = None   # the level in the offline plan, when it differs
 
 
 # ------------------------------------------------------------------------------ unknown values
@@ -275,6 +279,100 @@ def _split_tunnel(r: ResourceView) -> Iterable[str]:
         yield "split tunnel: internet traffic does not leave from the allowlisted Elastic IP"
 
 
+# ------------------------------------------------------------------------------ remote access
+ENDPOINT = "aws:ec2clientvpn/endpoint:Endpoint"
+AUTH_RULE = "aws:ec2clientvpn/authorizationRule:AuthorizationRule"
+INTENT_TAG = "multicloud-vpn:all-users-reach-all-ranges"   # components/client_vpn.py sets it
+
+
+def _internal_ranges(resources: Sequence[ResourceView]) -> list[ipaddress.IPv4Network]:
+    """What users can reach inside: the VPC, GCP's subnets, private ranges Client VPN routes to."""
+    found = []
+    for r in resources:
+        value = {"aws:ec2/vpc:Vpc": "cidrBlock", "gcp:compute/subnetwork:Subnetwork": "ipCidrRange",
+                 "aws:ec2clientvpn/route:Route": "destinationCidrBlock"}.get(r.type)
+        cidr = r.props.get(value) if value else None
+        if isinstance(cidr, str):
+            net = ipaddress.ip_network(cidr, strict=False)
+            if net.version == 4 and net.is_private and net not in found:
+                found.append(net)
+    return found  # type: ignore[return-value]
+
+
+def _everyone_decides(rules: Sequence[ResourceView], net: ipaddress.IPv4Network) -> bool:
+    """Client VPN applies the longest-prefix rules holding `net`: is one of them every user's?"""
+    holding = [(ipaddress.ip_network(r.props.get("targetNetworkCidr"), strict=False), r) for r in rules]
+    holding = [(n, r) for n, r in holding if n.version == 4 and net.subnet_of(n)]  # type: ignore[arg-type]
+    if not holding:
+        return False
+    longest = max(n.prefixlen for n, _ in holding)
+    return any(r.props.get("authorizeAllGroups") for n, r in holding if n.prefixlen == longest)
+
+
+def _authorization_scope(resources: Sequence[ResourceView], stack: str) -> Iterable[str]:
+    """In production, the VPC and GCP belong to named groups, not to every SSO user, unless the
+    stack says so (`clientVpn.allUsersReachAllRanges`, which tags the endpoint)."""
+    endpoints = [r for r in resources if r.type == ENDPOINT]
+    if not stack.startswith("prod") or not endpoints:
+        return
+    if all((e.props.get("tags") or {}).get(INTENT_TAG) == "intended" for e in endpoints):
+        return
+    rules = [r for r in resources if r.type == AUTH_RULE]
+    internal = _internal_ranges(resources)
+    if internal and all(_everyone_decides(rules, n) for n in internal):
+        yield (f"every Client VPN user reaches every internal range ({', '.join(map(str, internal))}): give "
+               "them to IAM Identity Center groups (clientVpn.authorization) or set "
+               "clientVpn.allUsersReachAllRanges: true")
+
+
+def _der_items(data: bytes, start: int, end: int) -> Iterator[tuple[int, int, int]]:
+    """(tag, content start, content end) of each DER item between `start` and `end`."""
+    while start < end:
+        tag, length, start = data[start], data[start + 1], start + 2
+        if length & 0x80:
+            count = length & 0x7F
+            length, start = int.from_bytes(data[start:start + count], "big"), start + count
+        yield tag, start, start + length
+        start += length
+
+
+def _not_after(der: bytes) -> str | None:
+    """A certificate's notAfter as YYYYMMDDhhmmss (stdlib only: the pack has no crypto library)."""
+    try:
+        _, cert_start, cert_end = next(_der_items(der, 0, len(der)))
+        _, tbs_start, tbs_end = next(_der_items(der, cert_start, cert_end))
+        items = list(_der_items(der, tbs_start, tbs_end))
+        if items[0][0] == 0xA0:  # explicit version
+            items = items[1:]
+        _, v_start, v_end = items[3]   # serial, signature, issuer, validity
+        tag, t_start, t_end = list(_der_items(der, v_start, v_end))[1]
+        text = der[t_start:t_end].decode("ascii").rstrip("Z")
+        return ("19" if text[:2] >= "50" else "20") + text if tag == 0x17 else text
+    except (StopIteration, IndexError, UnicodeDecodeError, ValueError):
+        return None
+
+
+def _saml_metadata_trusted(r: ResourceView) -> Iterable[str]:
+    """An IAM SAML provider trusts whoever holds its metadata's signing key: not an example's
+    throwaway key, not a certificate past its end."""
+    if r.type != "aws:iam/samlProvider:SamlProvider":
+        return
+    text = r.props.get("samlMetadataDocument") or ""
+    entity = re.search(r'entityID="([^"]*)"', text)
+    if entity and "example" in entity.group(1).lower():
+        yield f"the metadata is an example ({entity.group(1)}): use your IAM Identity Center application's"
+    ends = []
+    for body in re.findall(r"<(?:\w+:)?X509Certificate>([^<]+)</", text):
+        try:
+            ends.append(_not_after(base64.b64decode("".join(body.split()))))
+        except ValueError:
+            continue
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d%H%M%S")
+    known = [e for e in ends if e]
+    if known and all(e < now for e in known):
+        yield f"the metadata's signing certificate expired ({max(known)[:8]}): download the current metadata"
+
+
 def _shared_nat_across_zones(resources: Sequence[ResourceView], stack: str) -> Iterable[str]:
     nats = [r for r in resources if r.type == "aws:ec2/natGateway:NatGateway"]
     associations = [r for r in resources
@@ -397,6 +495,10 @@ RULES: tuple[Rule, ...] = (
     Rule("single-tunnel", ADVISORY, "a lone tunnel does not survive AWS maintenance",
          _single_tunnel, stack_level=True),
     Rule("split-tunnel-egress", ADVISORY, "split tunnel bypasses the fixed egress IP", _split_tunnel),
+    Rule("client-vpn-authorization-scope", MANDATORY, "production gives internal ranges to groups, not every user",
+         _authorization_scope, stack_level=True),
+    Rule("saml-metadata-trusted", MANDATORY, "SAML providers trust real, unexpired IdP metadata",
+         _saml_metadata_trusted, offline_level=ADVISORY),
     Rule("shared-nat-zones", ADVISORY, "a shared NAT is a single zone of failure",
          _shared_nat_across_zones, stack_level=True),
     *BASELINE_RULES,
@@ -405,10 +507,13 @@ RULES: tuple[Rule, ...] = (
 
 def run_rules(resources: Sequence[ResourceView], stack: str,
               outputs: Mapping[str, Any] | None = None,
-              secret_values: Iterable[str] = ()) -> list[Violation]:
-    """Every rule over every resource (and the stack), plus the plain-text-secret output check."""
+              secret_values: Iterable[str] = (), *, offline: bool = False) -> list[Violation]:
+    """Every rule over every resource (and the stack), plus the plain-text-secret output check.
+    `offline`: the offline plan's levels (a rule may be advisory there and mandatory in the pack)."""
     found: list[Violation] = []
     for rule in RULES:
+        if offline and rule.offline_level:
+            rule = replace(rule, level=rule.offline_level)
         subjects = [(resources, "stack")] if rule.stack_level else [(r, f"{r.type}::{r.name}") for r in resources]
         for subject, where in subjects:
             messages, unknown = evaluate(rule, subject, stack)

@@ -84,4 +84,4 @@ def test_a_prod_stack_without_site_to_site_is_not_held_to_the_four_tunnel_layout
     from offline.summary import views
     from policy.rules import run_rules
     d = run_program(stack_config(str(REMOTE)), stack="prod-remote")
-    assert not [v for v in run_rules(views(d), "prod-remote") if v.rule == "prod-four-tunnels"]
+    assert not [v for v in run_rules(views(d), "prod-remote") if v.policy == "prod-four-tunnels"]

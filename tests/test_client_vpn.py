@@ -39,8 +39,19 @@ def test_counts_per_stack(stack):
     assert len(d.of_type(ENDPOINT)) == 1
     assert len(d.of_type(ASSOCIATION)) == zones
     assert len(d.of_type(CVPN_ROUTE)) == zones          # full tunnel: 0.0.0.0/0 per association
-    assert len(d.of_type(RULE)) == 1                    # one 0.0.0.0/0 rule for every SSO user
-    assert len(d.of_type(SAML)) == {"dev": 1, "prod": 2}[name]
+    # dev: one 0.0.0.0/0 rule for every SSO user; prod: the internet for everyone, the VPC and GCP
+    # for two groups, the VPC resolver for everyone
+    assert len(d.of_type(RULE)) == {"dev": 1, "prod": 5}[name]
+    assert len(d.of_type(SAML)) == 1                    # no self-service portal unless asked for
+
+
+def test_prod_gives_internal_ranges_only_to_groups():
+    d = deploy("prod")
+    rules = {(r.get("targetNetworkCidr"), r.get("accessGroupId") or "everyone") for r in d.of_type(RULE)}
+    everyone = {cidr for cidr, who in rules if who == "everyone"}
+    assert everyone == {"0.0.0.0/0", "10.0.0.2/32"}
+    assert {cidr for cidr, who in rules if who != "everyone"} == {"10.0.0.0/16", "10.100.0.0/14"}
+    assert d.of_type(ENDPOINT)[0].get("selfServicePortal") == "disabled"
 
 
 def test_full_tunnel_sends_everything_to_the_nat(stack):
@@ -69,15 +80,20 @@ def test_federated_auth_uses_the_saml_provider(stack):
     auth = endpoint.get("authenticationOptions")
     assert len(auth) == 1 and auth[0]["type"] == "federated-authentication"
     assert auth[0]["samlProviderArn"] == saml.state["arn"]
-    if name == "prod":
-        portal = d.named(SAML, "client-vpn-saml-self-service")
-        assert auth[0]["selfServiceSamlProviderArn"] == portal.state["arn"]
-        assert endpoint.get("selfServicePortal") == "enabled"
-        assert d.output("selfServicePortalUrl").startswith("https://self-service.clientvpn")
-    else:
-        assert "selfServiceSamlProviderArn" not in auth[0]
-        assert endpoint.get("selfServicePortal") == "disabled"
-        assert "selfServicePortalUrl" not in d.outputs
+    assert "selfServiceSamlProviderArn" not in auth[0]
+    assert endpoint.get("selfServicePortal") == "disabled"
+    assert "selfServicePortalUrl" not in d.outputs
+
+
+def test_the_self_service_portal_when_asked_for():
+    d = deploy("prod", sections={"clientVpn": {
+        "selfServiceSamlMetadataFile": "saml/examples/prod-self-service-idp-metadata.xml"}})
+    endpoint = d.of_type(ENDPOINT)[0]
+    auth = endpoint.get("authenticationOptions")
+    portal = d.named(SAML, "client-vpn-saml-self-service")
+    assert auth[0]["selfServiceSamlProviderArn"] == portal.state["arn"]
+    assert endpoint.get("selfServicePortal") == "enabled"
+    assert d.output("selfServicePortalUrl").startswith("https://self-service.clientvpn")
 
 
 def test_endpoint_settings_are_explicit(stack):
@@ -193,6 +209,6 @@ def test_client_vpn_can_be_switched_off():
 
 @pytest.mark.parametrize("split", [False, True])
 def test_client_route_enforcement_follows_the_tunnel_mode(split):
-    d = deploy("prod", sections={"clientVpn": {"splitTunnel": split}})
+    d = deploy("dev", sections={"clientVpn": {"splitTunnel": split}})
     endpoint = d.of_type(ENDPOINT)[0]
     assert endpoint.get("clientRouteEnforcementOptions") == {"enforced": not split}

@@ -104,7 +104,7 @@ def test_joining_the_estate_renames_or_replaces_nothing_that_exists(d, base):
 
 def test_split_tunnel_reaches_offices_attached_vpcs_and_existing_spokes():
     config = estate_config(stack_config("prod"))
-    config["multicloud-vpn:clientVpn"].update(splitTunnel=True, splitTunnelDestinations=[])
+    config["multicloud-vpn:clientVpn"].update(splitTunnel=True, splitTunnelDestinations=[], authorization=None)
     d = run_program(config, stack="prod")
     routes = {r.get("destinationCidrBlock") for r in d.of_type("aws:ec2clientvpn/route:Route")}
     assert {"192.168.10.0/24", "10.20.0.0/16", *EXISTING_SPOKE["cidrs"]} <= routes

@@ -35,7 +35,9 @@ def test_bad_egress_settings_name_the_key(egress, nat, key, fragment):
 
 @pytest.mark.parametrize("split", [False, True])
 def test_extra_routes_get_client_vpn_routes_and_rules_in_both_modes(split):
-    d = deploy("prod", sections={"clientVpn": {"splitTunnel": split, "extraRoutes": ["192.168.50.0/24"]}})
+    # without `authorization` every routed range gets an every-user rule (prod lists its own)
+    d = deploy("prod", sections={"clientVpn": {"splitTunnel": split, "extraRoutes": ["192.168.50.0/24"],
+                                               "authorization": None}})
     routes = [r for r in d.of_type(CVPN_ROUTE) if r.get("destinationCidrBlock") == "192.168.50.0/24"]
     assert len(routes) == 2  # one per associated zone
     assert any(r.get("targetNetworkCidr") == "192.168.50.0/24" for r in d.of_type(RULE))

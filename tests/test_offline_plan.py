@@ -109,6 +109,28 @@ def test_mandatory_violations_can_fail_the_command(tmp_path, capsys):
     assert main(["prod", "--fail-on-violation"]) == 0
 
 
+def test_a_stack_file_named_otherwise_needs_its_stack_name(tmp_path, capsys):
+    other = tmp_path / "prod-small.yaml"
+    other.write_text((ROOT_DIR / "Pulumi.dev.yaml").read_text())
+    with pytest.raises(SystemExit, match=r"is not named Pulumi\.<stack>\.yaml: give the stack's name with --stack"):
+        main([str(other)])
+    assert main([str(other), "--stack", "prod-small", "--fail-on-violation"]) == EXIT_VIOLATION  # prod* rules apply
+    out = capsys.readouterr().out
+    assert "prod-four-tunnels" in out and str(tmp_path) not in out
+    assert main([str(other), "--stack", "dev", "--fail-on-violation"]) == 0
+
+
+@pytest.mark.parametrize("argv,fragment", [
+    (["Pulumi.dev.yaml", "--stack", "prod"], "contradicts the file name Pulumi.dev.yaml"),
+    (["dev", "--stack", "prod"], "contradicts the stack 'dev'"),
+    (["dev", "--stack", "a b"], "expected a stack name"),
+])
+def test_a_contradicting_stack_name_is_refused(argv, fragment):
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert fragment in str(exit_.value.code)
+
+
 # ------------------------------------------------------------------------- bad stack files
 BAD_STACK_FILES = {
     "unclosed-bracket": (b"config:\n  aws:region: [ap-northeast-1\n",

@@ -90,8 +90,11 @@ def test_plaintext_secret_in_outputs_is_caught():
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_stacks_break_no_mandatory_policy(stack):
     d = deploy(stack)
-    found = run_rules(views(d), stack, outputs={}, secret_values=[])
+    found = run_rules(views(d), stack, outputs={}, secret_values=[], offline=True)
     assert [v for v in found if v.level == MANDATORY] == []
+    # in a real preview the example SAML metadata, and only it, stops the stack
+    pack = run_rules(views(d), stack, outputs={}, secret_values=[])
+    assert {(v.policy, v.level) for v in pack if v.level == MANDATORY} == {("saml-metadata-trusted", MANDATORY)}
 
 
 def test_dev_layout_under_a_prod_stack_name_is_refused_and_advised_against():
@@ -134,7 +137,8 @@ def test_mandatory_rules_use_inputs_known_at_preview(stack):
     assert any(unknown_fields(r.props) for r in resources)  # the preview does hide outputs
     found = run_rules(resources, stack, outputs={}, secret_values=[])
     assert [v for v in found if COULD_NOT in v.message] == []
-    assert [v for v in found if v.level == MANDATORY] == []
+    # only the example SAML metadata stops them, and it is known at preview
+    assert {v.policy for v in found if v.level == MANDATORY} == {"saml-metadata-trusted"}
     checked = {r.type for r in resources}  # every mandatory rule had something to look at
     assert {"aws:ec2/vpnConnection:VpnConnection", "gcp:compute/vPNTunnel:VPNTunnel",
             "aws:ec2/securityGroup:SecurityGroup", "aws:ec2clientvpn/endpoint:Endpoint",

@@ -15,7 +15,7 @@ CASES = {
     "2x1": ("dev", {"connections": 2}, {}),
     "adopted-tgw": ("prod", {"transitGatewayId": "tgw-0123456789abcdef0"}, {}),
     "per-zone-nat": ("prod", {}, {"network": {"natGateways": "perZone"}}),
-    "split-tunnel": ("prod", {}, {"clientVpn": {"splitTunnel": True,
+    "split-tunnel": ("prod", {}, {"clientVpn": {"splitTunnel": True, "authorization": None,
                                                 "splitTunnelDestinations": ["192.168.0.0/16"]}}),
 }
 

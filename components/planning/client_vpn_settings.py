@@ -282,7 +282,9 @@ def parse_client_vpn(section: Section, base_dir: Path) -> ClientVpnSettings:
         client_certificates=names,
         client_certificate_days=days,
         revoked_client_certificates=revoked,
-        notices=(*problems, *_notices(section, split, destinations)),
+        notices=((*problems, *_notices(section, split, destinations)) if enabled else
+                 (f"{section.child('enabled')}: false: the other clientVpn settings are checked and build "
+                  "nothing",)),
     )
     section.finish()
     return settings

@@ -418,7 +418,7 @@ def load_settings(config: Mapping[str, str | None], base_dir: Path) -> StackSett
           for i, o in enumerate(settings.offices) for c in o.cidrs),
         *client_cidr_range(settings.client_vpn, _key("clientVpn") + ".clientCidr"),
     ])
-    notices = settings.client_vpn.notices if settings.client_vpn.enabled else ()
+    notices = settings.client_vpn.notices
     if hub is None:
         return dataclasses.replace(settings, warnings=notices)
     return dataclasses.replace(settings, warnings=(*notices, *(f"near a quota: {w}" for w in quotas.check([
