@@ -11,6 +11,7 @@ import pulumi_tls as tls
 import pulumi_twingate as twingate
 
 from components.attached_vpcs import AttachedVpcs
+from components.audit_logs import AuditTrail
 from components.aws_network import AwsNetwork
 from components.client_vpn import ClientVpn
 from components.existing_vpc import ExistingVpcJoints, VpcNetwork
@@ -233,4 +234,23 @@ def monitoring(vpn: SiteToSiteVpn | None, offices: OfficeVpns | None, network: A
         opts=providers)
 
 
+# ------------------------------------------------------------------------------- audit trails
+def audit_trails(vpn: SiteToSiteVpn | None, offices: OfficeVpns | None, network: Any) -> None:
+    """Flow logs of the egress VPC and of the Transit Gateway: the whole gateway when the program
+    created it, only the program's own attachments on an adopted one."""
+    adopted = settings.site_to_site is not None and settings.site_to_site.transit_gateway_id is not None
+    attachments: dict[str, Any] = {}
+    if vpn is not None and adopted:
+        attachments.update({f"site-to-site-c{c}": v.transit_gateway_attachment_id
+                            for c, v in enumerate(vpn.vpn_connections)})
+        if getattr(network, "attachment", None) is not None:
+            attachments["vpc"] = network.attachment.id
+        attachments.update({f"office-{n}": v.transit_gateway_attachment_id
+                            for n, v in (offices.connections if offices else {}).items()})
+    AuditTrail("audit", settings.audit, vpc_id=network.vpc.id if network else None,
+               transit_gateway_id=vpn.transit_gateway_id if vpn and not adopted else None,
+               attachment_ids=attachments, opts=providers)
+
+
 monitoring(vpn, offices, network, endpoint)
+audit_trails(vpn, offices, network)

@@ -35,6 +35,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "aws:ec2clientvpn/authorizationRule:AuthorizationRule": ("targetNetworkCidr", "accessGroupId",
                                                              "authorizeAllGroups"),
     "aws:route53/resolverEndpoint:ResolverEndpoint": ("direction",),
+    "aws:cloudwatch/logGroup:LogGroup": ("name", "retentionInDays", "kmsKeyId"),
+    "aws:ec2/flowLog:FlowLog": ("trafficType", "maxAggregationInterval"),
     "aws:route53/resolverRule:ResolverRule": ("domainName", "ruleType"),
     "aws:route53/zone:Zone": ("name",),
     "gcp:compute/network:Network": ("name", "routingMode"),

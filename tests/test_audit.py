@@ -1,15 +1,19 @@
 """Audit trails: the settings, the logs each stack writes, and the policy that wants them."""
 
+import json
+
 import pytest
 
 from components.planning.audit_settings import VPC_FLOW_LOG_FORMAT, AuditSettings
+from tests.harness import ROOT_DIR, run_program, stack_config
+from tests.stacks import LOG_GROUP, TGW, TGW_VPC_ATTACHMENT, VPC, deploy
 from tests.test_settings import assert_names_key, error_for, settings_with
 
 AUDIT = "multicloud-vpn:audit"
 
 
 def test_audit_defaults_log_everything_but_gcp_subnet_flows():
-    audit = settings_with().audit
+    audit = settings_with(audit__logRetentionDays=None).audit  # dev sets 30
     assert audit == AuditSettings()
     assert audit.log_retention_days == 365 and audit.kms_key_arn is None
     assert audit.vpc_flow_logs and audit.transit_gateway_flow_logs and audit.resolver_query_logs
@@ -52,3 +56,104 @@ def test_gcp_subnet_flow_logs_need_gcp():
         parse_audit(Section(AUDIT, {"gcpSubnetFlowLogs": True}), with_gcp=False)
     assert_names_key(str(caught.value), f"{AUDIT}.gcpSubnetFlowLogs", "needs multicloud-vpn:siteToSite")
     assert parse_audit(Section(AUDIT, {}), with_gcp=False).cloud_dns_logging  # on by default, harmless
+
+
+# ------------------------------------------------------------------------------ flow logs
+FLOW_LOG = "aws:ec2/flowLog:FlowLog"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+TGW_ID = "tgw-0123456789abcdef0"
+
+
+def audit_children(d):
+    (trail,) = d.of_type("multicloud-vpn:index:AuditTrail")
+    return trail, [r for r in d.resources if r.parent == trail.urn]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_egress_vpc_logs_all_traffic_with_the_packets_own_addresses(stack):
+    d = deploy(stack)
+    (vpc,) = d.of_type(VPC)
+    log = d.named(FLOW_LOG, "audit-vpc-flow-log")
+    assert log.get("vpcId") == vpc.id and log.get("trafficType") == "ALL"
+    assert log.get("logFormat") == VPC_FLOW_LOG_FORMAT
+    assert log.get("maxAggregationInterval") == 60
+    group = d.named(LOG_GROUP, "audit-vpc-flow-logs")
+    assert log.get("logDestination") == group.state["arn"] and log.get("logDestinationType") == "cloud-watch-logs"
+    assert group.get("name") == f"/multicloud-vpn/{stack}/vpc-flow-logs"
+    assert group.get("retentionInDays") == {"dev": 30, "prod": 365}[stack]
+    assert group.get("kmsKeyId") is None
+    role = d.named(ROLE, "audit-vpc-flow-logs-role")
+    assert log.get("iamRoleArn") == role.state["arn"]
+
+
+def test_the_flow_log_role_writes_to_its_group_only_and_only_this_accounts_flow_logs_assume_it():
+    d = deploy("prod")
+    group = d.named(LOG_GROUP, "audit-vpc-flow-logs").state["arn"]
+    (statement,) = json.loads(d.named(ROLE_POLICY, "audit-vpc-flow-logs-delivery").get("policy"))["Statement"]
+    assert statement["Resource"] == [group, f"{group}:*"]
+    assert "*" not in statement["Resource"] and not any(a.endswith("*") for a in statement["Action"])
+    (trust,) = json.loads(d.named(ROLE, "audit-vpc-flow-logs-role").get("assumeRolePolicy"))["Statement"]
+    assert trust["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
+    assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}
+    assert trust["Condition"]["ArnLike"] == {
+        "aws:SourceArn": "arn:aws:ec2:ap-northeast-1:123456789012:vpc-flow-log/*"}
+
+
+def test_the_flow_logs_wait_for_their_role_policy():
+    d = deploy("prod")
+    for log, policy in (("audit-vpc-flow-log", "audit-vpc-flow-logs-delivery"),
+                        ("audit-tgw-flow-log", "audit-tgw-flow-logs-delivery")):
+        assert d.named(ROLE_POLICY, policy).urn in d.named(FLOW_LOG, log).options["dependencies"]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_transit_gateway_created_here_is_logged_whole(stack):
+    d = deploy(stack)
+    (tgw,) = d.of_type(TGW)
+    log = d.named(FLOW_LOG, "audit-tgw-flow-log")
+    assert log.get("transitGatewayId") == tgw.id and log.get("maxAggregationInterval") == 60
+    assert log.get("trafficType") is None  # Transit Gateway flow logs take no traffic type
+    assert log.get("logDestination") == d.named(LOG_GROUP, "audit-tgw-flow-logs").state["arn"]
+    trail, children = audit_children(d)
+    assert {r.name for r in children if r.type == FLOW_LOG} == {"audit-vpc-flow-log", "audit-tgw-flow-log"}
+    assert all(r.name.startswith("audit-") for r in children)
+
+
+def test_an_adopted_transit_gateway_logs_only_the_programs_attachments():
+    d = deploy("prod", transitGatewayId=TGW_ID)
+    logs = {r.name: r for r in d.of_type(FLOW_LOG)}
+    assert not any(r.get("transitGatewayId") for r in logs.values())
+    vpns = d.of_type("aws:ec2/vpnConnection:VpnConnection")
+    (attachment,) = d.of_type(TGW_VPC_ATTACHMENT)
+    expected = {f"audit-tgw-attachment-flow-log-site-to-site-c{c}": v.state["transitGatewayAttachmentId"]
+                for c, v in enumerate(sorted(vpns, key=lambda v: v.name))}
+    expected["audit-tgw-attachment-flow-log-vpc"] = attachment.id
+    assert {n: r.get("transitGatewayAttachmentId") for n, r in logs.items() if "attachment" in n} == expected
+
+
+def test_each_trail_can_be_turned_off():
+    d = deploy("prod", sections={"audit": {"vpcFlowLogs": False, "transitGatewayFlowLogs": False}})
+    assert not d.of_type(FLOW_LOG) and not d.of_type(ROLE_POLICY)
+    assert [g.name for g in d.of_type(LOG_GROUP)] == ["client-vpn-connection-logs"]
+
+
+def test_a_kms_key_encrypts_every_audit_log_group():
+    key = "arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    d = deploy("dev", sections={"audit": {"kmsKeyArn": key}})
+    trail, children = audit_children(d)
+    groups = [r for r in children if r.type == LOG_GROUP]
+    assert len(groups) == 2 and all(g.get("kmsKeyId") == key for g in groups)
+
+
+def test_a_remote_access_stack_logs_its_vpc_and_has_no_gateway_to_log():
+    d = run_program(stack_config(str(ROOT_DIR / "examples" / "Pulumi.remote-access.yaml")), stack="remote-access")
+    assert [r.name for r in d.of_type(FLOW_LOG)] == ["audit-vpc-flow-log"]
+
+
+def test_an_existing_vpc_gets_its_flow_log_as_a_joint():
+    from tests.test_existing_vpc import EXISTING, REMOTE, evaluate
+    d = evaluate(str(REMOTE), {"existingVpc": EXISTING}, "remote-access")
+    (log,) = d.of_type(FLOW_LOG)
+    assert log.get("vpcId") == EXISTING["vpcId"] and log.get("trafficType") == "ALL"
+    assert not d.of_type(VPC)
