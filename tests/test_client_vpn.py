@@ -111,7 +111,7 @@ def test_endpoint_settings_are_explicit(stack):
 
 def test_connection_logs_go_to_cloudwatch_with_retention(stack):
     name, d = stack
-    group = d.of_type(LOG_GROUP)[0]
+    group = d.named(LOG_GROUP, "client-vpn-connection-logs")
     assert group.get("retentionInDays") == {"dev": 30, "prod": 365}[name]
     logs = d.of_type(ENDPOINT)[0].get("connectionLogOptions")
     assert logs["enabled"] is True and logs["cloudwatchLogGroup"] == group.state["name"]
