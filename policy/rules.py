@@ -309,6 +309,14 @@ def _everyone_decides(rules: Sequence[ResourceView], net: ipaddress.IPv4Network)
     return any(r.props.get("authorizeAllGroups") for n, r in holding if n.prefixlen == longest)
 
 
+def _route_enforcement(r: ResourceView) -> Iterable[str]:
+    """In full tunnel a device must not add routes around the VPN (and the allowlisted egress)."""
+    if r.type == ENDPOINT and not r.props.get("splitTunnel"):
+        if not (r.props.get("clientRouteEnforcementOptions") or {}).get("enforced"):
+            yield ("full tunnel without client route enforcement: a device can route around the VPN and "
+                   "the allowlisted address; set clientRouteEnforcementOptions.enforced")
+
+
 def _authorization_scope(resources: Sequence[ResourceView], stack: str) -> Iterable[str]:
     """In production, the VPC and GCP belong to named groups, not to every SSO user, unless the
     stack says so (`clientVpn.allUsersReachAllRanges`, which tags the endpoint)."""
@@ -495,6 +503,8 @@ RULES: tuple[Rule, ...] = (
     Rule("single-tunnel", ADVISORY, "a lone tunnel does not survive AWS maintenance",
          _single_tunnel, stack_level=True),
     Rule("split-tunnel-egress", ADVISORY, "split tunnel bypasses the fixed egress IP", _split_tunnel),
+    Rule("client-route-enforcement", MANDATORY, "full-tunnel Client VPN enforces its routes on devices",
+         _route_enforcement),
     Rule("client-vpn-authorization-scope", MANDATORY, "production gives internal ranges to groups, not every user",
          _authorization_scope, stack_level=True),
     Rule("saml-metadata-trusted", MANDATORY, "SAML providers trust real, unexpired IdP metadata",

@@ -43,6 +43,25 @@ def test_one_internal_range_for_a_group_is_enough():
     assert found(views(d), "prod", "client-vpn-authorization-scope") == []
 
 
+ENDPOINT = "aws:ec2clientvpn/endpoint:Endpoint"
+
+
+@pytest.mark.parametrize("props,stopped", [
+    ({"splitTunnel": False, "clientRouteEnforcementOptions": {"enforced": True}}, False),
+    ({"splitTunnel": False, "clientRouteEnforcementOptions": {"enforced": False}}, True),
+    ({"splitTunnel": False}, True),
+    ({"splitTunnel": True, "clientRouteEnforcementOptions": {"enforced": False}}, False),
+])
+def test_full_tunnel_enforces_client_routes(props, stopped):
+    result = found([ResourceView(ENDPOINT, "e", props)], "dev", "client-route-enforcement")
+    assert [level for level, _ in result] == ([MANDATORY] if stopped else [])
+
+
+def test_both_stacks_enforce_client_routes():
+    for stack in ("dev", "prod"):
+        assert found(views(deploy(stack)), stack, "client-route-enforcement") == []
+
+
 def _metadata(days: int, entity: str) -> str:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "idp")])
