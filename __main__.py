@@ -155,9 +155,11 @@ def aws_network(vpn: SiteToSiteVpn | None) -> VpcNetwork:
 
 
 def client_vpn(network: VpcNetwork) -> ClientVpn:
+    # With the DNS forwarder, users resolve through it: GCP and on-premises names too.
+    forwarder = network.plan.dns_forwarder_ip if settings.dns.uses_forwarder and settings.site_to_site else None
     endpoint = ClientVpn("client-vpn", settings.client_vpn, plan=network.plan, vpc_id=network.vpc.id,
                          subnet_ids=network.private_subnet_ids, gcp_ranges=settings.routed_ranges,
-                         opts=providers)
+                         dns_server=forwarder, opts=providers)
     pulumi.export("clientVpnEndpointId", endpoint.endpoint.id)
     pulumi.export("clientVpnDnsName", endpoint.endpoint.dns_name)
     if endpoint.client_configuration is not None:
@@ -183,7 +185,8 @@ def twingate_connectors(network: VpcNetwork) -> None:
     pulumi.export("twingateRemoteNetworkId", connectors.remote_network.id)
 
 
-def private_dns(apis: GcpServices, hub: GcpHub, spoke_providers: dict, network: VpcNetwork) -> None:
+def private_dns(apis: GcpServices, hub: GcpHub, spoke_providers: dict, network: VpcNetwork) -> Any:
+    """The DNS both ways; returns the DNS forwarder instance (None with Route 53 endpoints)."""
     assert settings.gcp_hub is not None
     dns = PrivateDns(
         "private-dns", settings.dns,
@@ -194,14 +197,18 @@ def private_dns(apis: GcpServices, hub: GcpHub, spoke_providers: dict, network: 
                                for s in settings.gcp_hub.subnets if s.region == settings.gcp_region],
             hub_ranges=[s.cidr for s in settings.gcp_hub.subnets]),
         requires=[apis.dns], plan=network.plan, vpc_id=network.vpc.id,
-        private_subnet_ids=network.private_subnet_ids, opts=providers)
+        private_subnet_ids=network.private_subnet_ids, region=settings.aws_region, opts=providers)
     pulumi.export("dnsInboundResolverIps", list(dns.inbound_ips))
+    pulumi.export("privateDns", {"resolver": settings.dns.resolver, "gcpToAws": settings.dns.gcp_to_aws,
+                                 "awsToGcp": settings.dns.aws_to_gcp,
+                                 "forwarderIp": dns.forwarder.address if dns.forwarder else None})
     if dns.gcp_forwarder_ips is not None:
         pulumi.export("gcpDnsForwarderIps", dns.gcp_forwarder_ips)
+    return dns.forwarder.instance if dns.forwarder else None
 
 
 # ---------------------------------------------------------------------------- the stack
-vpn = offices = endpoint = network = None
+vpn = offices = endpoint = network = forwarder = None
 if settings.site_to_site:
     apis, hub, vpn, spoke_providers = site_to_site()
     offices = joined_estate(vpn)
@@ -212,11 +219,11 @@ if settings.network.vpc_cidr:
     if settings.twingate.enabled:
         twingate_connectors(network)
     if settings.site_to_site:
-        private_dns(apis, hub, spoke_providers, network)
+        forwarder = private_dns(apis, hub, spoke_providers, network)
 
 # ------------------------------------------------------------------------------- monitoring
 def monitoring(vpn: SiteToSiteVpn | None, offices: OfficeVpns | None, network: Any,
-               endpoint: ClientVpn | None) -> None:
+               endpoint: ClientVpn | None, forwarder: Any) -> None:
     """Alarms on the tunnels GCP and the offices use, the NAT gateways and Client VPN, and a dashboard."""
     if not settings.monitoring.enabled:
         return
@@ -231,6 +238,7 @@ def monitoring(vpn: SiteToSiteVpn | None, offices: OfficeVpns | None, network: A
         nat_gateways=getattr(network, "nat_gateways", None),  # none in an existing VPC
         client_vpn_endpoint=endpoint.endpoint if endpoint else None,
         gcp_tunnels=vpn.gcp_tunnels if vpn else None, bgp_peers=vpn.bgp_peers if vpn else None,
+        instances={"dns-forwarder": forwarder} if forwarder is not None else None,
         opts=providers)
 
 
@@ -252,5 +260,5 @@ def audit_trails(vpn: SiteToSiteVpn | None, offices: OfficeVpns | None, network:
                attachment_ids=attachments, opts=providers)
 
 
-monitoring(vpn, offices, network, endpoint)
+monitoring(vpn, offices, network, endpoint, forwarder)
 audit_trails(vpn, offices, network)

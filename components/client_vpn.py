@@ -35,7 +35,8 @@ class ClientVpn(pulumi.ComponentResource):
 
     Arguments: the Client VPN settings; `plan`, the network plan (zones, VPC range, resolver
     address); `vpc_id`; `subnet_ids`, the private subnets to associate, one per zone;
-    `gcp_ranges`, routed and authorized towards GCP. Attributes: `endpoint`,
+    `gcp_ranges`, routed and authorized towards GCP; `dns_server`, the users' DNS server (the DNS
+    forwarder; default the VPC resolver). Attributes: `endpoint`,
     `client_configuration` (the AWS VPN Client profile; None with client certificates, whose
     profiles are per person), `client_profiles` (name -> profile with its key, a secret; None
     without certificates), `client_certificates` (name -> {serial, expires}; None without),
@@ -50,9 +51,11 @@ class ClientVpn(pulumi.ComponentResource):
 
     def __init__(self, name: str, settings: ClientVpnSettings, *, plan: NetworkPlan,
                  vpc_id: pulumi.Input[str], subnet_ids: Sequence[pulumi.Input[str]],
-                 gcp_ranges: Sequence[str], opts: pulumi.ResourceOptions | None = None):
+                 gcp_ranges: Sequence[str], dns_server: str | None = None,
+                 opts: pulumi.ResourceOptions | None = None):
         super().__init__("multicloud-vpn:index:ClientVpn", name, None, opts)
         self._name, self._settings, self._plan = name, settings, plan
+        self._dns_server = dns_server or plan.resolver_ip
         ca_key, ca_cert, certificate = self._certificates()
         people = (client_certificates(name, settings.client_certificates, days=settings.client_certificate_days,
                                       domain=settings.certificate_domain, ca_key=ca_key, ca_cert=ca_cert,
@@ -156,7 +159,7 @@ class ClientVpn(pulumi.ComponentResource):
             authentication_options=authentication,
             connection_log_options=aws.ec2clientvpn.EndpointConnectionLogOptionsArgs(
                 enabled=True, cloudwatch_log_group=logs.name, cloudwatch_log_stream=stream.name),
-            dns_servers=[self._plan.resolver_ip],
+            dns_servers=[self._dns_server],
             vpc_id=vpc_id,
             security_group_ids=[security_group.id],
             split_tunnel=settings.split_tunnel,

@@ -1,4 +1,5 @@
-"""Day-2 alarms: who hears that a tunnel, a BGP session, a NAT gateway or Client VPN sign-in broke.
+"""Day-2 alarms: who hears that a tunnel, a BGP session, a NAT gateway, Client VPN sign-in or one
+of the cheap options' instances (DNS forwarder, NAT instance) broke.
 
 AWS: an SNS topic (or an existing one) with an email subscription per address; CloudWatch alarms
 on every AWS tunnel GCP or an office uses (an idle tunnel of a one-tunnel-per-connection layout
@@ -83,8 +84,9 @@ class Monitoring(pulumi.ComponentResource):
     Arguments: the monitoring settings; `region` (aws:region, for the dashboard); `tunnels`, the
     AWS tunnels to alarm on (`site_to_site_tunnels`, `office_tunnels`); `transit_gateway_id`;
     `nat_gateways` by NAT zone; `client_vpn_endpoint`; with GCP, `gcp_tunnels` and `bgp_peers` by
-    tunnel key. Attributes: `topic_arn` (the SNS topic alarms notify), `alarms` (CloudWatch alarms by
-    logical name), `gcp_channels` (notification channel ids the alert policies use), `dashboard`.
+    tunnel key; `instances`, the DNS forwarder and NAT instances by label. Attributes: `topic_arn`
+    (the SNS topic alarms notify), `alarms` (CloudWatch alarms by logical name), `gcp_channels`
+    (notification channel ids the alert policies use), `dashboard`.
     """
 
     topic_arn: pulumi.Output[str]
@@ -99,6 +101,7 @@ class Monitoring(pulumi.ComponentResource):
                  client_vpn_endpoint: aws.ec2clientvpn.Endpoint | None = None,
                  gcp_tunnels: Mapping[str, gcp.compute.VPNTunnel] | None = None,
                  bgp_peers: Mapping[str, gcp.compute.RouterPeer] | None = None,
+                 instances: Mapping[str, aws.ec2.Instance] | None = None,
                  opts: pulumi.ResourceOptions | None = None):
         super().__init__("multicloud-vpn:index:Monitoring", name, None, opts)
         self._name, self._settings, self._stack = name, settings, pulumi.get_stack()
@@ -114,6 +117,8 @@ class Monitoring(pulumi.ComponentResource):
             self._nat_alarms(zone, nat)
         if client_vpn_endpoint is not None:
             self._client_vpn_alarm(client_vpn_endpoint)
+        for label, instance in sorted((instances or {}).items()):
+            self._instance_alarm(label, instance)
         self.gcp_channels = self._gcp_channels() if (gcp_tunnels or bgp_peers) else []
         for key, tunnel in gcp_tunnels.items():
             self._gcp_policy(f"tunnel-policy-{key}", f"HA VPN tunnel {key} down", pulumi.Output.concat(
@@ -183,6 +188,17 @@ class Monitoring(pulumi.ComponentResource):
             dimensions={"Endpoint": endpoint.id}, statistic="Sum",
             comparison_operator="GreaterThanOrEqualToThreshold", threshold=AUTH_FAILURES_THRESHOLD,
             period=300, evaluation_periods=1, treat_missing_data="notBreaching")
+
+    def _instance_alarm(self, label: str, instance: aws.ec2.Instance) -> None:
+        """The DNS forwarder or NAT instance fails a status check, or reports none (stopped: its
+        boot script powers it off when setup fails). EC2 itself recovers or reboots it."""
+        self._alarm(
+            f"{label}-health-alarm", f"{label}-health",
+            f"The {label} instance fails its status checks or reports none (stopped, or its setup failed); "
+            "EC2 recovers or reboots it on its own.",
+            namespace="AWS/EC2", metric_name="StatusCheckFailed", dimensions={"InstanceId": instance.id},
+            statistic="Maximum", comparison_operator="GreaterThanOrEqualToThreshold", threshold=1,
+            period=60, evaluation_periods=5, datapoints_to_alarm=5, treat_missing_data="breaching")
 
     def _dashboard(self, region: str, tunnels: Sequence[WatchedTunnel],
                    transit_gateway_id: pulumi.Input[str] | None,

@@ -9,6 +9,10 @@ and a forwarding rule per GCP domain, associated with the VPC. On-premises names
 DNS peering zone in every spoke), and a Route 53 forwarding rule through the same outbound
 endpoint, created for them when AWS -> GCP is off. Client VPN users use the VPC resolver, so they
 see both clouds' names and the office's.
+
+With `resolver: instance` the DNS forwarder instance (components/dns_forwarder.py) takes the place
+of both Route 53 Resolver endpoints and their rules: GCP forwards the AWS domains to it, and it
+forwards GCP and on-premises names for Client VPN users (and, if chosen, the whole VPC).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_gcp as gcp
 
+from components.dns_forwarder import DnsForwarder, ForwarderPlace
 from components.planning.dns_settings import CLOUD_DNS_FORWARDING_RANGE, DnsSettings
 from components.planning.names import bounded, gcp_name
 from components.planning.network_plan import NetworkPlan
@@ -56,17 +61,20 @@ class PrivateDns(pulumi.ComponentResource):
 
     Arguments: the DNS settings; `hub`, the GCP hub's networks (see `HubNetworks`); `plan`, the
     network plan (the fixed resolver addresses); `vpc_id`; `private_subnet_ids`, where the resolver
-    endpoints live; `requires`, resources that must exist first (the enabled Cloud DNS API).
-    Attributes: `inbound_ips` (empty without GCP -> AWS), `gcp_forwarder_ips` (None without
-    AWS -> GCP). `settings.forward_targets` adds forwarding to on-premises DNS servers.
+    endpoints live; `requires`, resources that must exist first (the enabled Cloud DNS API);
+    `region`, the AWS region (the forwarder's recovery actions). Attributes: `inbound_ips` (where
+    GCP forwards the AWS domains: the inbound endpoint's addresses or the forwarder's; empty
+    without GCP -> AWS), `gcp_forwarder_ips` (None without AWS -> GCP), `forwarder` (None with
+    Route 53). `settings.forward_targets` adds forwarding to on-premises DNS servers.
     """
 
     inbound_ips: Sequence[str]
     gcp_forwarder_ips: pulumi.Output[list] | None
+    forwarder: DnsForwarder | None
 
     def __init__(self, name: str, settings: DnsSettings, *, hub: HubNetworks, plan: NetworkPlan,
                  vpc_id: pulumi.Input[str], private_subnet_ids: Sequence[pulumi.Input[str]],
-                 requires: Sequence[pulumi.Resource] = (),
+                 requires: Sequence[pulumi.Resource] = (), region: str = "",
                  opts: pulumi.ResourceOptions | None = None):
         super().__init__("multicloud-vpn:index:PrivateDns", name, None, opts)
         self._name = name
@@ -77,6 +85,7 @@ class PrivateDns(pulumi.ComponentResource):
         self.inbound_ips = ()
         self.gcp_forwarder_ips = None
         self._outbound: aws.route53.ResolverEndpoint | None = None
+        self.forwarder = None
         if settings.create_private_zones:
             self._private_zones(settings, vpc_id, hub_link, spoke_links)
         if settings.gcp_to_aws:
@@ -85,6 +94,13 @@ class PrivateDns(pulumi.ComponentResource):
             self._aws_to_gcp(settings, hub, plan, vpc_id, private_subnet_ids)
         if settings.forward_targets:
             self._on_premises(settings, plan, vpc_id, private_subnet_ids, hub_link, spoke_links)
+        if settings.uses_forwarder:
+            self.forwarder = DnsForwarder(
+                f"{name}-forwarder", settings, hub_ranges=hub.hub_ranges, gcp_forwarder_ips=self.gcp_forwarder_ips,
+                place=ForwarderPlace(vpc_id=vpc_id, vpc_cidr=plan.vpc_cidr, vpc_resolver=plan.resolver_ip,
+                                     subnet_id=private_subnet_ids[0], address=plan.dns_forwarder_ip,
+                                     region=region),
+                opts=pulumi.ResourceOptions(parent=self))
         self._outputs()
 
     def _private_zones(self, settings, vpc_id, hub_link, spoke_links) -> None:
@@ -110,9 +126,14 @@ class PrivateDns(pulumi.ComponentResource):
         })
 
     def _gcp_to_aws(self, settings, plan, vpc_id, subnet_ids, hub_link, spoke_links) -> None:
-        """A Route 53 inbound endpoint; per AWS domain a forwarding zone in the hub and a peering
-        zone in every spoke."""
+        """A Route 53 inbound endpoint (or the forwarder); per AWS domain a forwarding zone in the
+        hub and a peering zone in every spoke."""
         name = self._name
+        if settings.uses_forwarder:
+            self.inbound_ips = (plan.dns_forwarder_ip,)
+            self._forwarding_zones(settings, "Forwards to the DNS forwarder instance over the VPN",
+                                   hub_link, spoke_links)
+            return
         child = pulumi.ResourceOptions(parent=self)
         group = aws.ec2.SecurityGroup(
             f"{name}-inbound-sg", vpc_id=vpc_id,
@@ -130,13 +151,20 @@ class PrivateDns(pulumi.ComponentResource):
             ip_addresses=[aws.route53.ResolverEndpointIpAddressArgs(subnet_id=subnet_ids[i], ip=ip)
                           for i, ip in enumerate(self.inbound_ips)],
             tags=name_tag("from-gcp"), opts=child)
+        self._forwarding_zones(settings, "Forwards to the Route 53 inbound endpoint over the VPN",
+                               hub_link, spoke_links)
+
+    def _forwarding_zones(self, settings, description: str, hub_link, spoke_links) -> None:
+        """Per AWS domain a forwarding zone in the hub aimed at `inbound_ips`, and a peering zone
+        in every spoke."""
+        name = self._name
         targets = [gcp.dns.ManagedZoneForwardingConfigTargetNameServerArgs(
             ipv4_address=ip, forwarding_path="private") for ip in self.inbound_ips]
         for domain in settings.aws_domains:
             gcp.dns.ManagedZone(
                 f"{name}-forwarding-zone-{domain.rstrip('.')}", name=gcp_name("forward", domain), dns_name=domain,
                 visibility="private",
-                description="Forwards to the Route 53 inbound endpoint over the VPN",
+                description=description,
                 private_visibility_config=_visible_to([hub_link]),
                 forwarding_config=gcp.dns.ManagedZoneForwardingConfigArgs(
                     target_name_servers=targets),
@@ -172,6 +200,8 @@ class PrivateDns(pulumi.ComponentResource):
             self.gcp_forwarder_ips = pulumi.Output.from_input(list(settings.gcp_forwarder_ips))
         else:
             self.gcp_forwarder_ips = _forwarder_addresses(self, policy, hub.forwarder_subnets)
+        if settings.uses_forwarder:
+            return  # the forwarder sends GCP names to these addresses itself
         endpoint = self._outbound_endpoint(settings, hub.hub_ranges, plan, vpc_id, subnet_ids)
         targets = self.gcp_forwarder_ips.apply(
             lambda ips: [aws.route53.ResolverRuleTargetIpArgs(ip=ip, port=53) for ip in ips])
@@ -232,7 +262,9 @@ class PrivateDns(pulumi.ComponentResource):
         """
         name = self._name
         child = pulumi.ResourceOptions(parent=self)
-        endpoint = self._outbound or self._outbound_endpoint(settings, (), plan, vpc_id, subnet_ids)
+        endpoint = None
+        if not settings.uses_forwarder:
+            endpoint = self._outbound or self._outbound_endpoint(settings, (), plan, vpc_id, subnet_ids)
         for target in settings.forward_targets:
             domain = target.domain.rstrip(".")
             gcp.dns.ManagedZone(
@@ -247,6 +279,8 @@ class PrivateDns(pulumi.ComponentResource):
             self._spokes_peer_with_hub("onprem-peering-zone", "onprem-peer", target.domain, domain,
                                        "Hands the on-premises domain to the hub (one-way DNS peering)",
                                        spoke_links, hub_link)
+            if endpoint is None:
+                continue  # the forwarder sends the domain to its servers itself
             rule = aws.route53.ResolverRule(
                 f"{name}-onprem-rule-{domain}", name=bounded(f"to-onprem-{domain}", RESOLVER_RULE_NAME_LIMIT),
                 domain_name=domain, rule_type="FORWARD", resolver_endpoint_id=endpoint.id,

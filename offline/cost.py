@@ -15,6 +15,9 @@ from pathlib import Path
 from offline.evaluate import Deployment
 
 PRICE_FILE = Path(__file__).with_name("prices.json")
+# The setting that picks each instance's type, by its `Purpose` tag (for a missing price).
+INSTANCE_SETTINGS = {"DNS forwarder": "multicloud-vpn:dns.forwarderInstanceType",
+                     "NAT instance": "multicloud-vpn:network.natInstanceType"}
 
 
 class UnknownRegion(LookupError):
@@ -129,19 +132,29 @@ def assess(d: Deployment, aws_region: str | None, gcp_region: str | None, prices
             ("aws", "hostedZoneMonth"), "zone-month")
     monthly("Cloud DNS managed zones", d.count("gcp:dns/managedZone:ManagedZone"),
             ("gcp", "cloudDnsZoneMonth"), "zone-month")
-    instances: dict[str, int] = {}
+    instances: dict[tuple[str, str, str], int] = {}
     for template in d.of_type("aws:ec2/launchTemplate:LaunchTemplate"):
-        kind = template.get("instanceType")
-        instances[kind] = instances.get(kind, 0) + 1
-    for kind, number in sorted(instances.items()):
-        name = f"EC2 instances {kind} (Twingate connectors)"
+        key = (template.get("instanceType"), "Twingate connectors", "multicloud-vpn:twingate.instanceType")
+        instances[key] = instances.get(key, 0) + 1
+    for instance in d.of_type("aws:ec2/instance:Instance"):
+        purpose = (instance.get("tags") or {}).get("Purpose", "instances")
+        setting = INSTANCE_SETTINGS.get(purpose, "the instance's instanceType")
+        key = (instance.get("instanceType"), purpose, setting)
+        instances[key] = instances.get(key, 0) + 1
+    for (kind, purpose, key), number in sorted(instances.items()):
+        name = f"EC2 instances {kind} ({purpose})"
         if tables["aws"] is not None and kind not in tables["aws"]["ec2InstanceHour"]["prices"]:
-            key = "multicloud-vpn:twingate.instanceType"
             missing.append(MissingPrices(key, aws_region, f"{key}: no price for {kind!r} in "
                                          f"aws:{aws_region} in {PRICE_FILE.name}; add it there"))
             items.append(LineItem(name, number, "hour", None, None, "fixed", missing=key))
             continue
         hourly(name, number, ("aws", "ec2InstanceHour", kind))
+    monthly("EBS gp3 volumes (instance root volumes)",
+            sum(float((r.get("rootBlockDevice") or {}).get("volumeSize") or 0)
+                for r in d.of_type("aws:ec2/instance:Instance")),
+            ("aws", "ebsGp3GbMonth"), "GB-month")
+    monthly("CloudWatch alarms", d.count("aws:cloudwatch/metricAlarm:MetricAlarm"),
+            ("aws", "cloudWatchAlarmMonth"), "alarm-month")
     users, connected = usage["remoteUsers"], usage["connectedHoursPerUser"]
     if d.count("twingate:index/twingateRemoteNetwork:TwingateRemoteNetwork"):
         used(f"Twingate Business ({plural(users, 'user')})", users,

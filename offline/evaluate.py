@@ -130,6 +130,8 @@ AWS_ID_PREFIXES = {
     "aws:route53/resolverRule:ResolverRule": "rslvr-rr-",
     "aws:route53/resolverRuleAssociation:ResolverRuleAssociation": "rslvr-rrassoc-",
     "aws:route53/zone:Zone": "Z",
+    "aws:ec2/instance:Instance": "i-",
+    "aws:ec2/vpcDhcpOptions:VpcDhcpOptions": "dopt-",
 }
 
 
@@ -207,6 +209,9 @@ class CloudMocks(pulumi.runtime.Mocks):
                     if state.get("selfServicePortal") == "enabled" else "")
             elif t == "aws:ec2clientvpn/networkAssociation:NetworkAssociation":
                 state["associationId"] = self._id("cvpn-assoc-", name)
+            elif t == "aws:ec2/instance:Instance":
+                state["primaryNetworkInterfaceId"] = self._id("eni-", name)
+                state.setdefault("privateIp", f"10.0.{_digest(self.stack, name)[0]}.10")
         elif t in ("aws:sns/topic:Topic", "aws:sns/topicSubscription:TopicSubscription"):
             suffix = _digest(self.stack, name).hex()
             topic = state.get("topic") or f"arn:aws:sns:ap-northeast-1:123456789012:{name}-{suffix[:7]}"
@@ -310,6 +315,9 @@ class CloudMocks(pulumi.runtime.Mocks):
                                    "name": "dns-forwarding", "region": args.args.get("region"),
                                    "status": "IN_USE", "selfLink": link + "/address"}],
                     "id": "addresses"}, []
+        if args.token == "aws:ssm/getParameter:getParameter":  # the public AMI parameters
+            return {"id": args.args.get("name"), "name": args.args.get("name"), "type": "String",
+                    "value": f"ami-{_digest(str(args.args.get('name'))).hex()[:17]}", "version": 1}, []
         if args.token == "aws:ec2/getElasticIp:getElasticIp":
             alloc = args.args.get("id")
             return {"id": alloc, "allocationId": alloc, "domain": "vpc",

@@ -75,7 +75,8 @@ def topology_words(t: dict[str, Any]) -> list[str]:
            if t.get("twingateConnectors") else ""),
         f"GCP spokes: {len(t['spokes'])}" + (f" ({', '.join(t['spokes'])})." if t["spokes"] else "."),
         *([f"Offices: {len(t['offices'])} ({', '.join(t['offices'])})."] if t.get("offices") else []),
-        "Private DNS: " + (", ".join(directions) if directions else "none") + ".",
+        "Private DNS: " + (", ".join(directions) if directions else "none")
+        + (" (DNS forwarder instance, not Route 53 endpoints)." if dns.get("resolver") == "instance" else "."),
     ]
 
 
@@ -110,6 +111,14 @@ def _total_words(c: dict[str, Any]) -> str:
     return words
 
 
+def _fixed_words(before: dict[str, Any], after: dict[str, Any], labels: tuple[str, str]) -> str:
+    """The fixed (idle) monthly cost of both sides and their ratio: what an environment costs
+    against another before anyone uses it."""
+    a, b = before.get("fixedMonthly", 0.0), after.get("fixedMonthly", 0.0)
+    ratio = f", {labels[0]} at {a / b:.2f} x {labels[1]}" if b else ""
+    return f" Fixed items alone (no usage): {_money(a)} -> {_money(b)}{ratio}."
+
+
 def render(summary: dict[str, Any], markdown: bool = False) -> str:
     blocks = [_heading(f"Offline plan: stack {summary['stack']}", markdown, 1 if markdown else 2)]
     blocks.append(f"{plural(summary['resourceCount'], 'resource')}; AWS {summary['regions']['aws']}, "
@@ -123,7 +132,7 @@ def render(summary: dict[str, Any], markdown: bool = False) -> str:
                          f"{plural(len(summary['resources']), 'component')}"))
     blocks.append(_heading("Estimated monthly cost", markdown))
     c = summary["cost"]
-    blocks.append(f"Total: {_total_words(c)}.")
+    blocks.append(f"Total: {_total_words(c)}; fixed items alone (no usage): {_money(c['fixedMonthly'])}.")
     regions = {m["key"]: m["region"] for m in c.get("missingPrices") or []}
     rows = [[i["item"], f"{i['quantity']:g}", _unit_price(i, regions), _monthly(i), i["basis"]]
             for i in c["items"]]
@@ -220,7 +229,8 @@ def render_diff(before: dict[str, Any], after: dict[str, Any], markdown: bool = 
                   f"({_signed(after['resourceCount'] - before['resourceCount'])}); monthly cost: "
                   f"{_money(before['cost']['monthlyTotal'])} -> {_money(after['cost']['monthlyTotal'])} "
                   f"({_signed(delta, money=True)})"
-                  + (f"; priced items only, prices are missing for {' and '.join(partial)}." if partial else "."))
+                  + (f"; priced items only, prices are missing for {' and '.join(partial)}." if partial else ".")
+                  + _fixed_words(before["cost"], after["cost"], labels))
     blocks.append(_heading("Topology", markdown))
     words = [new if old == new else f"{old} -> {new}"
              for old, new in zip(topology_words(before["topology"]), topology_words(after["topology"]), strict=True)]

@@ -122,8 +122,18 @@ def topology(d: Deployment) -> dict[str, Any]:
         "clientVpnFullTunnel": bool(client_vpn) and not client_vpn[0].get("splitTunnel"),
         "twingateConnectors": d.count("twingate:index/twingateConnector:TwingateConnector"),
         "spokes": sorted(reveal(d.outputs.get("gcpSpokes")) or {}),
-        "dns": {"gcpToAws": "INBOUND" in endpoints, "awsToGcp": "OUTBOUND" in endpoints},
+        "dns": _dns(d, endpoints),
     }
+
+
+def _dns(d: Deployment, endpoints: set) -> dict[str, Any]:
+    """Which directions resolve, and how: the program's `privateDns` output says so for the DNS
+    forwarder (no Route 53 endpoint there); without it, the Route 53 endpoints do."""
+    private = reveal(d.outputs.get("privateDns")) or {}
+    if private.get("resolver") == "instance":
+        return {"gcpToAws": bool(private.get("gcpToAws")), "awsToGcp": bool(private.get("awsToGcp")),
+                "resolver": "instance"}
+    return {"gcpToAws": "INBOUND" in endpoints, "awsToGcp": "OUTBOUND" in endpoints}
 
 
 def summarise(stack: str, project_dir: Path = ROOT_DIR) -> dict[str, Any]:
@@ -158,6 +168,8 @@ def describe(name: str, config: dict[str, Any], d: Deployment) -> dict[str, Any]
         "cost": {
             "items": [asdict(i) for i in items],
             "monthlyTotal": cost.total(items),  # of the priced items; see `complete`
+            # What the stack costs standing idle: hourly and monthly items, no usage assumption.
+            "fixedMonthly": cost.total([i for i in items if i.basis == "fixed"]),
             "complete": estimate.complete,
             "missingPrices": [asdict(m) for m in estimate.missing],
             "unconfirmedPrices": any(i.unconfirmed for i in items),

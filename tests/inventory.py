@@ -39,6 +39,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "aws:ec2/flowLog:FlowLog": ("trafficType", "maxAggregationInterval"),
     "aws:route53/resolverRule:ResolverRule": ("domainName", "ruleType"),
     "aws:route53/zone:Zone": ("name",),
+    "aws:ec2/instance:Instance": ("instanceType", "privateIp", "sourceDestCheck"),
     "gcp:compute/network:Network": ("name", "routingMode"),
     "gcp:compute/subnetwork:Subnetwork": ("name", "ipCidrRange", "region"),
     "gcp:compute/networkPeering:NetworkPeering": ("name", "exportCustomRoutes", "importCustomRoutes"),

@@ -102,7 +102,8 @@ def test_endpoint_settings_are_explicit(stack):
     assert e.get("transportProtocol") == "udp" and e.get("vpnPort") == 443
     assert e.get("sessionTimeoutHours") == {"dev": 12, "prod": 8}[name]
     assert e.get("disconnectOnSessionTimeout") is True
-    assert e.get("dnsServers") == [{"dev": "10.10.0.2", "prod": "10.0.0.2"}[name]]
+    # dev: the DNS forwarder instance (.52 of the first private subnet); prod: the VPC resolver.
+    assert e.get("dnsServers") == [{"dev": "10.10.128.52", "prod": "10.0.0.2"}[name]]
     assert e.get("clientCidrBlock") == {"dev": "172.20.0.0/22", "prod": "172.16.0.0/20"}[name]
     banner = e.get("clientLoginBannerOptions")
     assert banner["enabled"] is (name == "prod")

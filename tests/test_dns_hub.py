@@ -21,8 +21,11 @@ def spokes(n):
     return [{"name": f"spoke-{i}", "cidr": f"10.{120 + i}.0.0/20"} for i in range(n)]
 
 
+# dev itself uses the DNS forwarder instance (tests/test_dns_forwarder.py); here its Route 53 variant.
+DEV_ROUTE53 = {"dns": {"resolver": "route53", "awsToGcp": False}}
+
 CASES = {
-    "dev": lambda: deploy("dev"),
+    "dev-route53": lambda: deploy("dev", sections=DEV_ROUTE53),
     "prod": lambda: deploy("prod"),
     "0-spokes": lambda: deploy("prod", sections={"gcpHub": {"spokes": []}}),
     "1-spoke": lambda: deploy("prod", sections={"gcpHub": {"spokes": spokes(1)}}),
@@ -159,8 +162,8 @@ def test_prod_resolves_aws_to_gcp():
     assert {c for r in group.get("egress") for c in r["cidrBlocks"]} == {str(r) for r in hub_ranges}
 
 
-def test_dev_keeps_only_gcp_to_aws():
-    d = deploy("dev")
+def test_route53_without_aws_to_gcp_keeps_only_the_inbound_endpoint():
+    d = deploy("dev", sections=DEV_ROUTE53)
     assert not d.of_type(POLICY) and not d.of_type(RULE) and not d.of_type(RULE_ASSOC)
     assert [e.name for e in d.of_type(ENDPOINT)] == ["private-dns-inbound-endpoint"]
     assert "gcpDnsForwarderIps" not in d.outputs

@@ -42,9 +42,10 @@ def test_prod_topology_and_fixed_costs():
 def test_dev_is_the_cheap_layout():
     dev, prod = summary("dev"), summary("prod")
     assert dev["topology"]["tunnels"] == 1 and not dev["topology"]["survivesAwsMaintenance"]
-    assert dev["topology"]["dns"] == {"gcpToAws": True, "awsToGcp": False}
+    assert dev["topology"]["dns"] == {"gcpToAws": True, "awsToGcp": True, "resolver": "instance"}
     assert dev["cost"]["monthlyTotal"] < prod["cost"]["monthlyTotal"]
-    assert items(dev)["Route 53 Resolver endpoint IPs"]["quantity"] == 2
+    assert "Route 53 Resolver endpoint IPs" not in items(dev)
+    assert items(dev)["EC2 instances t4g.nano (DNS forwarder)"]["quantity"] == 1
 
 
 def test_unknown_region_is_an_error_not_a_zero():

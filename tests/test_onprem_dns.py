@@ -37,7 +37,8 @@ CASES = {
     "prod": lambda: deploy("prod", sections={"dns": {"forwardTargets": TARGETS}}),
     "prod-without-awsToGcp": lambda: deploy("prod", sections={"dns": {"forwardTargets": TARGETS,
                                                                       "awsToGcp": False}}),
-    "dev": lambda: deploy("dev", sections={"dns": {"forwardTargets": TARGETS}}),
+    "dev-route53": lambda: deploy("dev", sections={"dns": {"forwardTargets": TARGETS, "resolver": "route53",
+                                                          "awsToGcp": False}}),
 }
 
 
@@ -186,7 +187,7 @@ def test_an_existing_spoke_peers_for_the_targets_in_its_own_project():
 def test_long_domains_keep_bounded_distinct_names():
     long_a = ".".join(["a" * 40, "b" * 40, "example", "com"])
     long_b = ".".join(["a" * 40, "b" * 40, "example", "org"])
-    d = deploy("dev", sections={"dns": {"forwardTargets": [
+    d = deploy("dev", sections={"dns": {"resolver": "route53", "awsToGcp": False, "forwardTargets": [
         {"domain": long_a, "servers": ["192.168.10.53"]}, {"domain": long_b, "servers": ["192.168.10.53"]}]}})
     names = [r.get("name") for r in onprem_rules(d)]
     assert len(set(names)) == 2 and all(len(n) <= 64 for n in names)
@@ -203,7 +204,7 @@ def test_targets_parse_normalised():
     dns = load_settings(to_pulumi_config(config), ROOT_DIR).dns
     assert [(t.domain, t.servers) for t in dns.forward_targets] == [
         ("corp.example.com.", ("192.168.10.53", "192.168.10.54")), ("branch.example.net.", ("192.168.20.53",))]
-    assert not dns.aws_to_gcp and dns.gcp_to_aws
+    assert dns.aws_to_gcp and dns.gcp_to_aws
 
 
 def targets(*entries):

@@ -116,10 +116,14 @@ def test_every_field_a_parser_reads_is_in_the_reference_table_and_back():
 
 def test_readme_shapes_table_matches_the_offline_plan():
     from offline.summary import summarise
+    fixed_by_stack = {}
     for stack, path in (("examples/Pulumi.remote-access.yaml", "examples/Pulumi.remote-access.yaml"),
                         ("examples/Pulumi.site-to-site.yaml", "examples/Pulumi.site-to-site.yaml"),
-                        ("dev", "Pulumi.dev.yaml")):
+                        ("dev", "Pulumi.dev.yaml"), ("prod", "Pulumi.prod.yaml")):
         items = summarise(str(ROOT_DIR / stack) if stack.startswith("examples") else stack)["cost"]["items"]
         fixed = sum(i["monthly"] for i in items if i["basis"] == "fixed" and i["monthly"] is not None)
         row = next(line for line in README.splitlines() if f"`{path}`" in line)
         assert row.endswith(f"| ${fixed:,.2f} |"), (row, fixed)
+        fixed_by_stack[stack] = fixed
+    ratio = fixed_by_stack["dev"] / fixed_by_stack["prod"]
+    assert f"**{ratio:.2f} × prod's** fixed cost" in README, ratio

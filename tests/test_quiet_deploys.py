@@ -30,7 +30,7 @@ def _values(value, path):
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 @pytest.mark.parametrize("entry", KNOWN_DIFFS, ids=lambda e: f"{e['type'].split(':')[-1]}.{e['field']}")
 def test_every_known_perpetual_diff_field_is_set(stack, entry):
-    d = deploy(stack, sections={"dns": {"awsToGcp": True, "gcpDomains": ["gcp.x.internal"]}})
+    d = deploy(stack, sections={"dns": {"awsToGcp": True, "gcpDomains": ["gcp.x.internal"], "resolver": "route53"}})
     resources = d.of_type(entry["type"])
     assert resources, entry["type"]
     for r in resources:

@@ -4,6 +4,10 @@ GCP -> AWS: Cloud DNS forwards from 35.199.192.0/19, so AWS must route that rang
 VPN and admit it at the Route 53 inbound endpoint. AWS -> GCP costs a Route 53 outbound endpoint
 (two addresses, about $182.50 a month), so it is a switch. On-premises names (`forwardTargets`)
 are forwarded to DNS servers outside both clouds, from the hub and through the outbound endpoint.
+
+`resolver: instance` answers both directions from one small ARM instance (unbound) at a fixed
+address instead of the Route 53 Resolver endpoints: a few dollars a month instead of $182.50 per
+endpoint, without the managed endpoints' two-zone redundancy.
 """
 
 from __future__ import annotations
@@ -20,6 +24,10 @@ CLOUD_DNS_FORWARDING_RANGE = "35.199.192.0/19"
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 DOMAIN_ACCEPTED = "expected a DNS name such as aws.example.internal (letters, digits, '-', two labels or more)"
 _THIS_NETWORK = ipaddress.IPv4Network("0.0.0.0/8")
+RESOLVERS = ("route53", "instance")
+# Graviton (ARM) families: a letter family, a generation digit, then "g" (t4g, m7g, c6gn, ...).
+ARM_INSTANCE_TYPE = re.compile(r"^[a-z]+[0-9]+g[a-z]*\.(?:nano|micro|small|medium|large|[0-9]*xlarge)$")
+ARM_ACCEPTED = "expected an ARM (Graviton) instance type such as t4g.nano, t4g.micro or m7g.medium"
 SERVER_ACCEPTED = ("expected the private IPv4 address of a DNS server outside both clouds (RFC 1918 or "
                    "another private range; not loopback, link-local or a GCP range)")
 
@@ -41,10 +49,17 @@ class DnsSettings:
     create_private_zones: bool = False
     gcp_forwarder_ips: tuple[str, ...] = ()  # explicit Cloud DNS inbound forwarder addresses
     forward_targets: tuple[ForwardTarget, ...] = ()
+    resolver: str = "route53"                 # "instance": the DNS forwarder instead of Route 53 endpoints
+    forwarder_instance_type: str = "t4g.nano"
+    vpc_uses_forwarder: bool = False          # the VPC's DHCP options name the forwarder
 
     @property
     def gcp_to_aws(self) -> bool:
         return bool(self.aws_domains)
+
+    @property
+    def uses_forwarder(self) -> bool:
+        return self.resolver == "instance"
 
     def check_servers_outside(self, gcp_ranges: Sequence[str]) -> None:
         """Refuse an on-premises DNS server inside a GCP range (hub subnets, spokes): the hub would
@@ -151,11 +166,37 @@ def parse_dns(section: Section) -> DnsSettings:
     if aws_to_gcp and not gcp_domains:
         raise SettingsError(section.child("awsToGcp"), True,
                             f"it needs at least one domain in {section.child('gcpDomains')}")
+    resolver, instance_type, vpc_uses_forwarder = _resolver(section, aws_domains, aws_to_gcp, forward_targets)
     settings = DnsSettings(
         aws_domains=aws_domains, gcp_domains=gcp_domains, aws_to_gcp=aws_to_gcp,
         create_private_zones=section.boolean("createPrivateZones"),
         gcp_forwarder_ips=tuple(forwarders), forward_targets=forward_targets,
+        resolver=resolver, forwarder_instance_type=instance_type, vpc_uses_forwarder=vpc_uses_forwarder,
     )
     section.finish()
     return settings
 
+
+
+def _resolver(section: Section, aws_domains: tuple[str, ...], aws_to_gcp: bool,
+              forward_targets: tuple[ForwardTarget, ...]) -> tuple[str, str, bool]:
+    """`resolver`, `forwarderInstanceType` and `vpcUsesForwarder`: the last two only mean
+    something with `resolver: instance`, and an instance with nothing to forward is refused."""
+    resolver = section.choice("resolver", RESOLVERS)
+    instance_type = section.string("forwarderInstanceType", accepted=ARM_ACCEPTED,
+                                   check=lambda v: bool(ARM_INSTANCE_TYPE.match(v)))
+    vpc_uses_forwarder = section.boolean("vpcUsesForwarder")
+    if resolver == "instance":
+        if not (aws_domains or aws_to_gcp or forward_targets):
+            raise SettingsError(section.child("resolver"), resolver,
+                                f"the forwarder has nothing to answer: set {section.child('awsDomains')} "
+                                f"(GCP -> AWS) or {section.child('awsToGcp')} (AWS -> GCP), or use route53")
+        return resolver, instance_type, vpc_uses_forwarder
+    if vpc_uses_forwarder:
+        raise SettingsError(section.child("vpcUsesForwarder"), True,
+                            f"only with {section.child('resolver')}: instance; with route53 the VPC "
+                            "resolver already answers through the Resolver rules")
+    if section.raw("forwarderInstanceType") != "t4g.nano":
+        raise SettingsError(section.child("forwarderInstanceType"), instance_type,
+                            f"only with {section.child('resolver')}: instance; remove it or choose instance")
+    return resolver, instance_type, vpc_uses_forwarder

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 MIN_PRIVATE_ZONES = 2  # Route 53 Resolver endpoints need two zones
 SUBNET_BITS = 4        # a /16 VPC gets /20 subnets; 16 blocks, 8 public + 8 private
-DNS_RESERVED_OFFSET, DNS_RESERVED_PREFIX = 48, 29  # .48-.55 of a resolver subnet
+DNS_RESERVED_OFFSET, DNS_RESERVED_PREFIX = 48, 29  # .48-.55 of a resolver subnet (.52 forwarder, .53/.54 endpoints)
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,13 @@ class NetworkPlan:
         pulumi-aws update the endpoint on every `up` (pulumi-aws #2294)."""
         return tuple(str(ipaddress.IPv4Network(s.cidr).network_address + 54)
                      for s in self.dns_subnets)
+
+    @property
+    def dns_forwarder_ip(self) -> str:
+        """The DNS forwarder instance's fixed address (`dns.resolver: instance`): .52 of the first
+        private subnet, inside the explicit reservation, so no interface can be given it first
+        and it never collides with the endpoints' .53/.54 while switching between the two."""
+        return str(ipaddress.IPv4Network(self.dns_subnets[0].cidr).network_address + 52)
 
     def dns_reserved_cidr(self, subnet: SubnetPlan) -> str:
         """An explicit subnet CIDR reservation around the fixed resolver addresses (.48/29).

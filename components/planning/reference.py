@@ -317,6 +317,17 @@ SECTIONS: tuple[Section, ...] = (
                                     "outside both clouds (an office's), forwarded to from the hub and from "
                                     "the VPC; needs `awsDomains`; without `awsToGcp` it adds the Route 53 "
                                     "outbound endpoint (about $182.50 a month)"),
+        Field("resolver", "route53", "`route53` (Route 53 Resolver endpoints: managed, two zones, about "
+                                     "$182.50 a month each) or `instance` (one ARM instance running unbound at "
+                                     "a fixed address answers both directions for a few dollars a month; one "
+                                     "zone, auto-recovered; see [DNS hub](dns-hub.md#the-dns-forwarder-instance))",
+              note="a change replaces the GCP forwarding targets and Client VPN's DNS server"),
+        Field("forwarderInstanceType", "t4g.nano", "only with `resolver: instance`: an ARM (Graviton) type "
+                                                   "such as `t4g.nano` or `t4g.micro`"),
+        Field("vpcUsesForwarder", False, "only with `resolver: instance`: `true` points the VPC's DHCP options "
+                                         "at the forwarder, so the whole VPC resolves GCP names; a dead "
+                                         "forwarder then takes the VPC's DNS down (Client VPN users always use "
+                                         "it)"),
     ), default={}),
     Section("dns.forwardTargets[]", "", (
         Field("domain", REQUIRED, "a DNS name, not equal to, under or above an `awsDomains` or "

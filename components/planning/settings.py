@@ -471,6 +471,10 @@ def _check_capabilities(settings: StackSettings) -> None:
                             "the Route 53 Resolver endpoints of multicloud-vpn:dns live in the program's VPC: "
                             "give its range, e.g. 10.0.0.0/16")
     existing = settings.network.existing_vpc
+    if dns.uses_forwarder and existing is not None:
+        raise SettingsError(_key("dns") + ".resolver", dns.resolver,
+                            f"not with {_key('network')}.existingVpc: the forwarder takes a fixed address in "
+                            "a private subnet the program plans; use route53 there (with resolverIps)")
     if resolvers and existing is not None:
         from .network_plan import MIN_PRIVATE_ZONES
         key = _key("network") + ".existingVpc"
