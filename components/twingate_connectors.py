@@ -10,6 +10,7 @@ the launch template or its user data.
 from __future__ import annotations
 
 import base64
+import fnmatch
 import ipaddress
 from collections.abc import Sequence
 
@@ -17,7 +18,13 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_twingate as twingate
 
-from components.planning.twingate_settings import CONNECTORS, TwingateSettings
+from components.planning.twingate_settings import (
+    CONNECTORS,
+    SETUP_SCRIPT,
+    TWINGATE_AMI_NAME,
+    TWINGATE_AMI_OWNER,
+    TwingateSettings,
+)
 from components.tags import name_tag
 
 TWINGATE_TCP = (("443", 443, 443), ("30000-31000", 30000, 31000))  # control plane and relays
@@ -103,25 +110,51 @@ if __name__ == "__main__":
 """
 
 
-def boot_script(region: str, network: str, access_parameter: str, refresh_parameter: str) -> str:
-    """Twingate's documented Linux setup, with the tokens read from SSM at boot by GET_PARAMETER.
+def boot_script(region: str, network: str, access_parameter: str, refresh_parameter: str,
+                setup_sha256: str | None = None) -> str:
+    """The connector's user data: the tokens read from SSM at boot by GET_PARAMETER, then either
+    the connector the image comes with configured and started (`setup_sha256` None: Twingate's
+    connector image), or Twingate's setup.sh downloaded and run only if its SHA-256 is
+    `setup_sha256` (checked before any token is read).
 
     Plain assignments, not `export X="$(get ...)"`: export would hide a failed read from `set -e`
     and start the connector with an empty token.
     """
-    return "\n".join([
-        "#!/bin/bash",
-        "set -euo pipefail",
+    lines = ["#!/bin/bash", "set -euo pipefail"]
+    if setup_sha256:
+        lines += [
+            'setup="$(mktemp)"',
+            f"curl -fsSL --proto '=https' --tlsv1.2 -o \"$setup\" {SETUP_SCRIPT}",
+            f'if ! echo "{setup_sha256}  $setup" | sha256sum -c --status; then',
+            f'  echo "{SETUP_SCRIPT} does not match twingate.setupScriptSha256 {setup_sha256}: not run" >&2',
+            "  exit 1",
+            "fi",
+        ]
+    lines += [
         f"get() {{ python3 -I - {region} \"$1\" <<'PY'",
         GET_PARAMETER.rstrip("\n"),
         "PY",
         "}",
-        f"export TWINGATE_NETWORK=\"{network}\"",
         f"TWINGATE_ACCESS_TOKEN=\"$(get {access_parameter})\"",
         f"TWINGATE_REFRESH_TOKEN=\"$(get {refresh_parameter})\"",
-        "export TWINGATE_ACCESS_TOKEN TWINGATE_REFRESH_TOKEN",
-        "export TWINGATE_LABEL_DEPLOYED_BY=\"multicloud-vpn\"",
-        "curl -fsSL https://binaries.twingate.com/connector/setup.sh | bash",
+    ]
+    if setup_sha256:
+        return "\n".join(lines + [
+            f"export TWINGATE_NETWORK=\"{network}\"",
+            "export TWINGATE_ACCESS_TOKEN TWINGATE_REFRESH_TOKEN",
+            "export TWINGATE_LABEL_DEPLOYED_BY=\"multicloud-vpn\"",
+            'bash "$setup"',
+            "",
+        ])
+    # What setup.sh would write for the connector the image already has: a root-only file.
+    return "\n".join(lines + [
+        'conf="${MULTICLOUD_VPN_TWINGATE_DIR:-/etc/twingate}"',
+        "umask 077",
+        'mkdir -p "$conf"',
+        f"printf '%s\\n' \"TWINGATE_URL=https://{network}.twingate.com\" "
+        '"TWINGATE_ACCESS_TOKEN=$TWINGATE_ACCESS_TOKEN" "TWINGATE_REFRESH_TOKEN=$TWINGATE_REFRESH_TOKEN" '
+        '"TWINGATE_LABEL_DEPLOYED_BY=multicloud-vpn" > "$conf/connector.conf"',
+        "systemctl enable --now twingate-connector",
         "",
     ])
 
@@ -137,6 +170,17 @@ def _is_private_range(address: str, private: Sequence[str]) -> bool:
         if isinstance(net, ipaddress.IPv4Network) and isinstance(p, ipaddress.IPv4Network) and net.subnet_of(p):
             return True
     return False
+
+
+def _is_twingate_image(owner: str, name: str) -> bool:
+    return owner == TWINGATE_AMI_OWNER and fnmatch.fnmatchcase(name or "", TWINGATE_AMI_NAME)
+
+
+def _policy_id(found: str | None, name: str) -> str:
+    if not found:
+        raise pulumi.RunError(f"multicloud-vpn:twingate: {name!r} is not accepted as securityPolicy; expected the "
+                              "name of a security policy of the Twingate network (Admin Console: Policies)")
+    return found
 
 
 class TwingateConnectors(pulumi.ComponentResource):
@@ -160,7 +204,8 @@ class TwingateConnectors(pulumi.ComponentResource):
         internal = [vpc_cidr, *private_ranges]
         public_ports = self._twingate_side(internal)
         security_group = self._security_group(vpc_id, vpc_cidr, internal, public_ports)
-        self.groups = [self._connector(i, region, network, security_group, private_subnet_ids)
+        root_device = self._image_root_device()
+        self.groups = [self._connector(i, region, network, security_group, root_device, private_subnet_ids)
                        for i in range(CONNECTORS)]
         self._outputs()
 
@@ -171,6 +216,7 @@ class TwingateConnectors(pulumi.ComponentResource):
         self.remote_network = twingate.TwingateRemoteNetwork(
             f"{name}-remote-network", name=settings.remote_network_name, location="AWS", opts=child)
         groups = {g: twingate.TwingateGroup(f"{name}-group-{g}", name=g, opts=child) for g in settings.groups}
+        policies = self._security_policies()
         public_ports: set[str] = set()
         for r in settings.resources:
             private = _is_private_range(r.address, internal)
@@ -179,6 +225,7 @@ class TwingateConnectors(pulumi.ComponentResource):
             twingate.TwingateResource(
                 f"{name}-resource-{r.name}", name=r.name, address=r.address,
                 remote_network_id=self.remote_network.id,
+                security_policy_id=policies[r.security_policy] if r.security_policy else None,
                 access_groups=[twingate.TwingateResourceAccessGroupArgs(group_id=groups[g].id)
                                for g in r.groups],
                 protocols=twingate.TwingateResourceProtocolsArgs(
@@ -194,10 +241,40 @@ class TwingateConnectors(pulumi.ComponentResource):
                 twingate.TwingateResource(
                     f"{name}-range-{cidr.replace('/', '-')}", name=f"{pulumi.get_stack()} {cidr}", address=cidr,
                     remote_network_id=self.remote_network.id,
+                    security_policy_id=policies[settings.security_policy] if settings.security_policy else None,
                     access_groups=[twingate.TwingateResourceAccessGroupArgs(group_id=g.id)
                                    for g in groups.values()],
                     opts=child)
         return public_ports
+
+    def _security_policies(self) -> dict[str, pulumi.Output[str]]:
+        """The id of each security policy the settings name, looked up by name in the network."""
+        found = {}
+        for policy in self._settings.security_policies:
+            result = twingate.get_twingate_security_policy_output(
+                name=policy, opts=pulumi.InvokeOutputOptions(parent=self))
+            found[policy] = result.apply(lambda r, policy=policy: _policy_id(r.id, policy))
+        return found
+
+    def _image_root_device(self) -> pulumi.Output[str]:
+        """The AMI's root device name (Amazon Linux: /dev/xvda; Ubuntu and Twingate's image:
+        /dev/sda1), read from EC2; a warning if the image is not Twingate's connector image and no
+        setup script installs the connector."""
+        settings = self._settings
+        image = aws.ec2.get_ami_output(filters=[aws.ec2.GetAmiFilterArgs(name="image-id", values=[settings.ami])],
+                                       opts=pulumi.InvokeOutputOptions(parent=self))
+
+        def root_device(owner: str, name: str, device: str) -> str:
+            if not settings.setup_script_sha256 and not _is_twingate_image(owner, name):
+                pulumi.log.warn(
+                    f"multicloud-vpn:twingate.amiId: {settings.ami} is {name!r} of account {owner}, not Twingate's "
+                    f"connector image (account {TWINGATE_AMI_OWNER}, {TWINGATE_AMI_NAME}): unless it has the "
+                    "connector installed, the connectors never start; set setupScriptSha256 to install it at boot",
+                    resource=self)
+            return device
+
+        return pulumi.Output.all(image.owner_id, image.name, image.root_device_name).apply(
+            lambda a: root_device(*a))
 
     def _security_group(self, vpc_id: pulumi.Input[str], vpc_cidr: str, internal: list[str],
                         public_ports: set[str]) -> aws.ec2.SecurityGroup:
@@ -222,20 +299,26 @@ class TwingateConnectors(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self))
 
     def _connector(self, i: int, region: str, network: str, security_group: aws.ec2.SecurityGroup,
+                   root_device: pulumi.Input[str],
                    private_subnet_ids: Sequence[pulumi.Input[str]]) -> aws.autoscaling.Group:
         """Connector i: its tokens in SSM, an instance profile that reads only them, and an Auto
-        Scaling Group of one instance that boots the connector."""
+        Scaling Group of one instance, on an encrypted root volume, that boots the connector."""
         name, settings, child = self._name, self._settings, pulumi.ResourceOptions(parent=self)
         prefix = f"/multicloud-vpn/{pulumi.get_stack()}/twingate/connector-{i}"
         parameters = self._token_parameters(i, prefix)
         profile = self._instance_profile(i, parameters)
-        script = boot_script(region, network, f"{prefix}/access-token", f"{prefix}/refresh-token")
+        script = boot_script(region, network, f"{prefix}/access-token", f"{prefix}/refresh-token",
+                             settings.setup_script_sha256)
         template = aws.ec2.LaunchTemplate(
             f"{name}-connector-{i}",
             image_id=settings.ami,
             instance_type=settings.instance_type,
             iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=profile.arn),
             vpc_security_group_ids=[security_group.id],
+            block_device_mappings=[aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                device_name=root_device,
+                ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                    encrypted="true", volume_type="gp3", delete_on_termination="true"))],
             metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
                 http_endpoint="enabled", http_tokens="required"),
             user_data=base64.b64encode(script.encode()).decode(),

@@ -141,6 +141,7 @@ class CloudMocks(pulumi.runtime.Mocks):
 
     def __init__(self, *, stack: str, psk_leading_zero: bool = False,
                  adopted_tgw: dict | None = None, forwarder_lookups_before_ready: int = 0,
+                 amis: dict[str, dict] | None = None,
                  availability_zones: tuple[str, ...] = ("ap-northeast-1a", "ap-northeast-1c",
                                                         "ap-northeast-1d")):
         self.stack = stack
@@ -150,6 +151,7 @@ class CloudMocks(pulumi.runtime.Mocks):
         self.forwarder_lookups: dict[str, int] = {}
         self.psk_leading_zero = psk_leading_zero
         self.adopted_tgw = adopted_tgw or {}
+        self.amis = amis or {}  # image id -> what getAmi answers for it (default: Twingate's image)
         self.calls: list[tuple[str, dict]] = []
         self.subnet_ranges: dict[str, str] = {}  # GCP subnetwork self link -> range
 
@@ -326,6 +328,15 @@ class CloudMocks(pulumi.runtime.Mocks):
             nat = str(args.args.get("id"))
             return {"id": nat, "state": "available", "connectivityType": "public",
                     "publicIp": _public_ip("54.250", self.stack, nat)}, []
+        if args.token == "aws:ec2/getAmi:getAmi":
+            (image,) = next(f["values"] for f in args.args["filters"] if f["name"] == "image-id")
+            result = {"id": image, "imageId": image, "ownerId": "617935088040",
+                      "name": "twingate/images/hvm-ssd/twingate-amd64-20260501", "rootDeviceName": "/dev/sda1"}
+            result.update(self.amis.get(image, {}))
+            return result, []
+        if args.token == "twingate:index/getTwingateSecurityPolicy:getTwingateSecurityPolicy":
+            name = args.args.get("name")
+            return {"id": f"policy-{_digest(name or '').hex()[:12]}", "name": name}, []
         if args.token == "aws:ec2transitgateway/getTransitGateway:getTransitGateway":
             result = {"id": args.args.get("id"), "amazonSideAsn": 64600, "vpnEcmpSupport": "enable"}
             result.update(self.adopted_tgw)

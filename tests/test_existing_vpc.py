@@ -147,7 +147,7 @@ def test_the_gcp_firewall_admits_the_existing_vpc_range(prod):
 
 def test_twingate_connectors_live_in_the_given_subnets():
     base = config(str(REMOTE), {"existingVpc": existing()},
-                  twingate={"enabled": True, "groups": ["eng"],
+                  twingate={"enabled": True, "groups": ["eng"], "amiId": "ami-0123456789abcdef0",
                             "resources": [{"name": "portal", "address": "portal.example.com"}]})
     base["twingate:apiToken"] = "tw-api-token-secret"
     base["twingate:network"] = "example"

@@ -40,7 +40,7 @@ def test_stack_files_use_only_declared_keys_and_set_the_required_ones():
         assert config["aws:region"] == "ap-northeast-1" and config["gcp:region"] == "asia-northeast1"
 
 
-TWINGATE_EXAMPLE = {"enabled": True, "groups": ["eng"],
+TWINGATE_EXAMPLE = {"enabled": True, "groups": ["eng"], "amiId": "ami-0123456789abcdef0",
                     "resources": [{"name": "portal", "address": "portal.example.com"}]}
 
 

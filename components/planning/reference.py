@@ -340,12 +340,20 @@ SECTIONS: tuple[Section, ...] = (
                                 "`twingate:network`"),
         Field("remoteNetworkName", "multicloud-vpn", "name of the Twingate remote network"),
         Field("instanceType", "t3.micro", "EC2 instance type of the connectors"),
-        Field("amiId", COMPUTED, "`ami-…` or `resolve:ssm:/…`", shown="latest Amazon Linux 2023"),
+        Field("amiId", COMPUTED, "`ami-…` (one image that never changes): Twingate's connector image, or a plain "
+                                 "Linux image with `setupScriptSha256`; `resolve:ssm:` is refused",
+              shown="required when enabled"),
+        Field("setupScriptSha256", NO_DEFAULT, "SHA-256 of Twingate's `setup.sh` as reviewed: the boot downloads "
+                                               "it and runs it only if it matches; none: nothing is downloaded "
+                                               "(the connector comes with the image)"),
+        Field("securityPolicy", NO_DEFAULT, "name of an existing Twingate security policy for every resource "
+                                            "that names none", shown="the network's Default Policy"),
         Field("groups", [], "Twingate groups to create (at least one when enabled, unique)",
               shown="required when enabled"),
-        Field("resources", [], "at least one `{name, address, groups, ports}` when enabled (below)",
+        Field("resources", [], "at least one `{name, address, groups, ports, securityPolicy}` when enabled (below)",
               shown="required when enabled"),
-        Field("includePrivateRanges", True, "also publish the VPC and GCP ranges as resources for every group"),
+        Field("includePrivateRanges", False, "`true` also publishes the VPC and every GCP range as resources "
+                                             "for every group: everyone reaches every internal address"),
     ), default={}),
     Section("twingate.resources[]", "", (
         Field("name", REQUIRED, "unique resource name"),
@@ -353,6 +361,8 @@ SECTIONS: tuple[Section, ...] = (
                                    "and its NAT are IPv4-only)"),
         Field("groups", COMPUTED, "which of `groups` may use it", shown="all groups"),
         Field("ports", [], "TCP ports or ranges", shown="all ports"),
+        Field("securityPolicy", COMPUTED, "name of an existing Twingate security policy for this resource",
+              shown="`securityPolicy`"),
     )),
     Section("monitoring", "Alarms on the tunnels, BGP sessions, NAT gateways and Client VPN, and a "
                           "CloudWatch dashboard; on by default.", (

@@ -12,8 +12,19 @@ from .errors import MISSING, SettingsError
 from .fields import Section, port_or_range
 
 CONNECTORS = 2  # Twingate's advice: at least two, each replaced automatically if it fails
-DEFAULT_AMI = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
-AMI = re.compile(r"^(ami-[0-9a-f]{8}(?:[0-9a-f]{9})?|resolve:ssm:/\S+)$")
+# Twingate's connector image for AWS (the connector preinstalled): its publisher and name pattern.
+TWINGATE_AMI_OWNER = "617935088040"
+TWINGATE_AMI_NAME = "twingate/images/hvm-ssd/twingate-amd64-*"
+AMI = re.compile(r"^ami-[0-9a-f]{8}(?:[0-9a-f]{9})?$")
+AMI_ACCEPTED = (
+    "expected an AMI id (ami-...), which names one image that never changes: Twingate's connector image "
+    f"(aws ec2 describe-images --owners {TWINGATE_AMI_OWNER} --filters "
+    f"'Name=name,Values={TWINGATE_AMI_NAME}' --query 'sort_by(Images,&CreationDate)[-1].ImageId'), or a "
+    "plain Linux image with setupScriptSha256; resolve:ssm: is refused, since it moves to a new image "
+    "without a change to the stack")
+SETUP_SCRIPT = "https://binaries.twingate.com/connector/setup.sh"
+SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
+SHA256_ACCEPTED = f"expected the 64 hex digits of sha256sum of {SETUP_SCRIPT}, as reviewed"
 PORTS = re.compile(r"^([1-9][0-9]{0,4})(?:-([1-9][0-9]{0,4}))?$")
 INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
 DNS_LABEL = re.compile(r"^(?!-)[A-Za-z0-9_*?-]{1,63}(?<!-)$")  # with Twingate's wildcards * and ?
@@ -30,6 +41,7 @@ class TwingateResource:
     address: str
     groups: tuple[str, ...]
     ports: tuple[str, ...]  # TCP ports or ranges; empty: all ports
+    security_policy: str | None = None  # a Twingate security policy's name; None: the network's default
 
 
 @dataclass(frozen=True)
@@ -37,10 +49,18 @@ class TwingateSettings:
     enabled: bool = False
     remote_network_name: str = "multicloud-vpn"
     instance_type: str = "t3.micro"
-    ami: str = DEFAULT_AMI
+    ami: str = ""  # required when enabled
+    setup_script_sha256: str | None = None  # None: `ami` is Twingate's connector image
     groups: tuple[str, ...] = ()
     resources: tuple[TwingateResource, ...] = ()
-    include_private_ranges: bool = True
+    include_private_ranges: bool = False
+    security_policy: str | None = None
+
+    @property
+    def security_policies(self) -> tuple[str, ...]:
+        """Every security policy named, each once, in order."""
+        names = [self.security_policy, *(r.security_policy for r in self.resources)]
+        return tuple(dict.fromkeys(n for n in names if n))
 
 
 def _ports(section: Section, name: str) -> tuple[str, ...]:
@@ -73,6 +93,12 @@ def _is_ip(text: str, version: int) -> bool:
         return False
 
 
+def _sha256(section: Section) -> str | None:
+    value = section.optional_string("setupScriptSha256", accepted=SHA256_ACCEPTED,
+                                    check=lambda v: bool(SHA256.match(v.strip())))
+    return value.strip().lower() if value else None
+
+
 def parse_twingate(section: Section) -> TwingateSettings:
     enabled = section.boolean("enabled")
     if not enabled and section.only_read_so_far():
@@ -84,6 +110,8 @@ def parse_twingate(section: Section) -> TwingateSettings:
         if raw in groups:
             raise SettingsError(key, raw, "listed twice")
         groups.append(raw)
+    security_policy = section.optional_string("securityPolicy",
+                                              accepted="expected the name of a Twingate security policy")
     resources: list[TwingateResource] = []
     for key, raw in section.items("resources"):
         item = Section(key, raw)
@@ -97,22 +125,26 @@ def parse_twingate(section: Section) -> TwingateSettings:
                 raise SettingsError(f"{item.child('groups')}[{j}]", group,
                                     f"not one of {section.child('groups')}: {groups}")
         ports = _ports(item, "ports")
+        policy = item.optional_string("securityPolicy",
+                                      accepted="expected the name of a Twingate security policy") or security_policy
         item.finish()
-        resources.append(TwingateResource(name, address, wanted, ports))
+        resources.append(TwingateResource(name, address, wanted, ports, policy))
     settings = TwingateSettings(
         enabled=enabled,
         remote_network_name=section.string("remoteNetworkName"),
         instance_type=section.string("instanceType",
                                      accepted="expected an EC2 instance type such as t3.micro",
                                      check=lambda v: bool(INSTANCE_TYPE.match(v))),
-        ami=section.string("amiId", DEFAULT_AMI,
-                           accepted="expected an AMI id (ami-...) or resolve:ssm:/parameter/path",
-                           check=lambda v: bool(AMI.match(v))),
+        ami=section.optional_string("amiId", accepted=AMI_ACCEPTED, check=lambda v: bool(AMI.match(v))) or "",
+        setup_script_sha256=_sha256(section),
         groups=tuple(groups),
         resources=tuple(resources),
         include_private_ranges=section.boolean("includePrivateRanges"),
+        security_policy=security_policy,
     )
     section.finish()
+    if enabled and not settings.ami:
+        raise SettingsError(section.child("amiId"), MISSING, f"required when enabled: {AMI_ACCEPTED}")
     if enabled and not resources:
         raise SettingsError(section.child("resources"), [],
                             "expected at least one resource ({name, address[, groups, ports]}): "
