@@ -106,7 +106,7 @@ def site_to_site():
                  spoke_providers=project_providers, opts=providers)
     vpn = SiteToSiteVpn("site-to-site", settings.site_to_site, network_id=hub.network.id,
                         region=settings.gcp_region, advertised_ranges=settings.advertised_ranges,
-                        opts=providers)
+                        audit=settings.audit, opts=providers)
     pulumi.export("transitGatewayId", vpn.transit_gateway_id)
     pulumi.export("routeTableId", vpn.route_table_id)
     pulumi.export("haVpnInterfaceIps", vpn.ha_vpn_interface_ips)
@@ -128,7 +128,7 @@ def joined_estate(vpn: SiteToSiteVpn) -> OfficeVpns | None:
     offices = None
     if settings.offices:
         offices = OfficeVpns("offices", settings.offices, transit_gateway_id=vpn.transit_gateway_id,
-                             route_table_id=vpn.route_table_id, opts=providers)
+                             route_table_id=vpn.route_table_id, audit=settings.audit, opts=providers)
         pulumi.export("offices", offices.summary)
         pulumi.export("officeDeviceConfigurations", offices.device_configurations)
     if settings.network.attached_vpcs:
@@ -193,10 +193,12 @@ def private_dns(apis: GcpServices, hub: GcpHub, spoke_providers: dict, network: 
         hub=HubNetworks(
             network_id=hub.network.id, self_link=hub.network.self_link, spoke_links=hub.spoke_links,
             spoke_providers=spoke_providers,
+            created_spoke_links={n: net.self_link for n, net in hub.spoke_networks.items()},
             forwarder_subnets=[(hub.subnets[s.name].self_link, s.region)
                                for s in settings.gcp_hub.subnets if s.region == settings.gcp_region],
             hub_ranges=[s.cidr for s in settings.gcp_hub.subnets]),
-        requires=[apis.dns], plan=network.plan, vpc_id=network.vpc.id,
+        requires=[apis.dns], query_logging=settings.audit.cloud_dns_logging,
+        plan=network.plan, vpc_id=network.vpc.id,
         private_subnet_ids=network.private_subnet_ids, region=settings.aws_region, opts=providers)
     pulumi.export("dnsInboundResolverIps", list(dns.inbound_ips))
     pulumi.export("privateDns", {"resolver": settings.dns.resolver, "gcpToAws": settings.dns.gcp_to_aws,

@@ -15,7 +15,9 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components.audit_logs import tunnel_log_group, tunnel_log_options
 from components.planning.asn import customer_gateway_asn
+from components.planning.audit_settings import AuditSettings
 from components.planning.estate_settings import Office
 from components.planning.keys import PSK_LENGTH, aws_safe_psk
 from components.planning.layout import AwsTunnel
@@ -25,7 +27,9 @@ from components.transit_routing import join_route_table, owns, propagation_targe
 
 
 class OfficeVpns(pulumi.ComponentResource):
-    """Arguments: the offices; the Transit Gateway and the route table the VPN attachments join.
+    """Arguments: the offices; the Transit Gateway and the route table the VPN attachments join;
+    `audit`, whose `vpnTunnelLogs` sends both tunnels' IKE and BGP logs of every office to a log
+    group of this component (None: no tunnel logs).
     Attributes: `summary` (per office: routing and both tunnels' outside and inside addresses) and
     `device_configurations` (per office, the configuration AWS generates for the router: a secret) and
     `connections` (per office name, its VPN connection, for monitoring).
@@ -36,9 +40,11 @@ class OfficeVpns(pulumi.ComponentResource):
     connections: dict[str, aws.ec2.VpnConnection]
 
     def __init__(self, name: str, offices: Sequence[Office], *, transit_gateway_id: pulumi.Input[str],
-                 route_table_id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None):
+                 route_table_id: pulumi.Input[str], audit: AuditSettings | None = None,
+                 opts: pulumi.ResourceOptions | None = None):
         super().__init__("multicloud-vpn:index:OfficeVpns", name, None, opts)
         self._name = name
+        self._tunnel_logs = tunnel_log_group(name, audit, self) if audit else None
         connections = {o.name: self._office(o, transit_gateway_id, route_table_id) for o in offices}
         self.connections = connections
         self.summary = pulumi.Output.all(**{
@@ -73,6 +79,7 @@ class OfficeVpns(pulumi.ComponentResource):
             tunnel_args[f"tunnel{n}_inside_cidr"] = office.inside_cidrs[n - 1]
             tunnel_args[f"tunnel{n}_preshared_key"] = pulumi.Output.secret(key.result.apply(aws_safe_psk))
             tunnel_args[f"tunnel{n}_dpd_timeout_action"] = "restart"
+            tunnel_args.update(tunnel_log_options(n, self._tunnel_logs))
         vpn = aws.ec2.VpnConnection(
             f"{name}-vpn-{office.name}", customer_gateway_id=cgw.id, transit_gateway_id=transit_gateway_id,
             type="ipsec.1", static_routes_only=office.static, tags=name_tag(f"office-{office.name}"),

@@ -53,6 +53,8 @@ class HubNetworks:
     hub_ranges: Sequence[str]
     # An existing spoke in another project gets its DNS peering zone there, through its provider.
     spoke_providers: Mapping[str, pulumi.ProviderResource] = field(default_factory=dict)
+    # The spokes the program created (by name): only their DNS policies are the program's to set.
+    created_spoke_links: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
 
 class PrivateDns(pulumi.ComponentResource):
@@ -65,7 +67,9 @@ class PrivateDns(pulumi.ComponentResource):
     `region`, the AWS region (the forwarder's recovery actions). Attributes: `inbound_ips` (where
     GCP forwards the AWS domains: the inbound endpoint's addresses or the forwarder's; empty
     without GCP -> AWS), `gcp_forwarder_ips` (None without AWS -> GCP), `forwarder` (None with
-    Route 53). `settings.forward_targets` adds forwarding to on-premises DNS servers.
+    Route 53). `settings.forward_targets` adds forwarding to on-premises DNS servers;
+    `query_logging` (`audit.cloudDnsLogging`) logs the DNS queries of the hub and of the spokes
+    created here.
     """
 
     inbound_ips: Sequence[str]
@@ -74,10 +78,10 @@ class PrivateDns(pulumi.ComponentResource):
 
     def __init__(self, name: str, settings: DnsSettings, *, hub: HubNetworks, plan: NetworkPlan,
                  vpc_id: pulumi.Input[str], private_subnet_ids: Sequence[pulumi.Input[str]],
-                 requires: Sequence[pulumi.Resource] = (), region: str = "",
+                 requires: Sequence[pulumi.Resource] = (), region: str = "", query_logging: bool = False,
                  opts: pulumi.ResourceOptions | None = None):
         super().__init__("multicloud-vpn:index:PrivateDns", name, None, opts)
-        self._name = name
+        self._name, self._query_logging = name, query_logging
         self._after_api = pulumi.ResourceOptions(parent=self, depends_on=list(requires))
         self._spoke_providers = dict(hub.spoke_providers)
         hub_link = hub.self_link
@@ -92,6 +96,10 @@ class PrivateDns(pulumi.ComponentResource):
             self._gcp_to_aws(settings, plan, vpc_id, private_subnet_ids, hub_link, spoke_links)
         if settings.aws_to_gcp:
             self._aws_to_gcp(settings, hub, plan, vpc_id, private_subnet_ids)
+        elif query_logging:
+            self._hub_policy(hub, inbound=False)
+        if query_logging:
+            self._spoke_query_logging(hub)
         if settings.forward_targets:
             self._on_premises(settings, plan, vpc_id, private_subnet_ids, hub_link, spoke_links)
         if settings.uses_forwarder:
@@ -192,10 +200,7 @@ class PrivateDns(pulumi.ComponentResource):
         a forwarding rule associated with the VPC."""
         name = self._name
         child = pulumi.ResourceOptions(parent=self)
-        policy = gcp.dns.Policy(
-            f"{name}-hub-inbound-policy", enable_inbound_forwarding=True,
-            description="Answers queries forwarded from AWS (one address per hub subnet)",
-            networks=[gcp.dns.PolicyNetworkArgs(network_url=hub.network_id)], opts=self._after_api)
+        policy = self._hub_policy(hub, inbound=True)
         if settings.gcp_forwarder_ips:
             self.gcp_forwarder_ips = pulumi.Output.from_input(list(settings.gcp_forwarder_ips))
         else:
@@ -214,6 +219,27 @@ class PrivateDns(pulumi.ComponentResource):
                 opts=child)
             aws.route53.ResolverRuleAssociation(
                 f"{name}-rule-{domain.rstrip('.')}", resolver_rule_id=rule.id, vpc_id=vpc_id, opts=child)
+
+    def _hub_policy(self, hub: HubNetworks, inbound: bool) -> gcp.dns.Policy:
+        """The hub's one DNS server policy (GCP binds a network to one policy): inbound forwarding
+        for AWS -> GCP, query logging with `audit.cloudDnsLogging`. One logical name for both, so
+        turning either on or off updates the policy in place."""
+        return gcp.dns.Policy(
+            f"{self._name}-hub-inbound-policy", enable_inbound_forwarding=inbound,
+            enable_logging=self._query_logging,
+            description=("Answers queries forwarded from AWS (one address per hub subnet)" if inbound
+                         else "Logs the DNS queries of the hub"),
+            networks=[gcp.dns.PolicyNetworkArgs(network_url=hub.network_id)], opts=self._after_api)
+
+    def _spoke_query_logging(self, hub: HubNetworks) -> None:
+        """A logging policy per spoke created here; an existing spoke's network (and whatever policy
+        it has) is its owner's."""
+        for spoke, link in sorted(hub.created_spoke_links.items()):
+            gcp.dns.Policy(
+                f"{self._name}-spoke-dns-policy-{spoke}", name=gcp_name(spoke, "dns-logging"),
+                enable_inbound_forwarding=False, enable_logging=True,
+                description=f"Logs the DNS queries of spoke {spoke}",
+                networks=[gcp.dns.PolicyNetworkArgs(network_url=link)], opts=self._after_api)
 
     def _outbound_endpoint(self, settings, hub_ranges, plan, vpc_id, subnet_ids) -> aws.route53.ResolverEndpoint:
         """The one Route 53 outbound endpoint (fixed `.54` addresses) and its security group: DNS

@@ -15,7 +15,9 @@ import pulumi_aws as aws
 import pulumi_gcp as gcp
 import pulumi_random as random
 
+from components.audit_logs import tunnel_log_group, tunnel_log_options
 from components.planning.asn import customer_gateway_asn
+from components.planning.audit_settings import AuditSettings
 from components.planning.keys import PSK_LENGTH, aws_safe_psk
 from components.planning.layout import AwsTunnel
 from components.planning.settings import SiteToSiteSettings
@@ -28,8 +30,10 @@ class SiteToSiteVpn(pulumi.ComponentResource):
 
     Arguments: the site-to-site settings; `network_id` of the GCP hub network; `region` of the
     Cloud Router and HA VPN gateway; `advertised_ranges`, what the Cloud Router announces beyond
-    its subnets. Attributes: `transit_gateway_id`, `route_table_id` (the table every attachment
-    joins: the VPN's own, or in `transitGatewayRouting` mode join the existing one),
+    its subnets; `audit`, whose `vpnTunnelLogs` sends every AWS tunnel's IKE and BGP logs to a log
+    group of this component (None: no tunnel logs). Attributes: `transit_gateway_id`,
+    `route_table_id` (the table every attachment joins: the VPN's own, or in `transitGatewayRouting`
+    mode join the existing one),
     `owns_route_table` (False in mode join: associations never replace existing ones),
     `ha_vpn_interface_ips`, `tunnels` (one entry per GCP tunnel); for monitoring `vpn_connections`
     (by connection index), `gcp_tunnels` and `bgp_peers` (by tunnel key, e.g. c0-t1).
@@ -46,7 +50,7 @@ class SiteToSiteVpn(pulumi.ComponentResource):
 
     def __init__(self, name: str, settings: SiteToSiteSettings, *,
                  network_id: pulumi.Input[str], region: str,
-                 advertised_ranges: Sequence[str] = (),
+                 advertised_ranges: Sequence[str] = (), audit: AuditSettings | None = None,
                  opts: pulumi.ResourceOptions | None = None):
         super().__init__("multicloud-vpn:index:SiteToSiteVpn", name, None, opts)
         self._name, self._settings, self._region = name, settings, region
@@ -56,6 +60,7 @@ class SiteToSiteVpn(pulumi.ComponentResource):
         # One key per AWS tunnel, idle ones too, so growing the layout changes nothing.
         keys = {t.key: _pre_shared_key(f"{name}-psk-{t.key}", settings.key_versions[t.connection], self)
                 for t in layout.aws_tunnels}
+        self._tunnel_logs = tunnel_log_group(name, audit, self) if audit else None
         connections = [self._aws_connection(c, ha_vpn, keys) for c in range(layout.connections)]
         self.vpn_connections, self.gcp_tunnels, self.bgp_peers = connections, {}, {}
         self._gcp_tunnels(router, ha_vpn, connections, keys, aws_asn)
@@ -145,6 +150,7 @@ class SiteToSiteVpn(pulumi.ComponentResource):
             tunnel_args[f"tunnel{t.number}_inside_cidr"] = t.inside_cidr
             tunnel_args[f"tunnel{t.number}_preshared_key"] = keys[t.key]
             tunnel_args[f"tunnel{t.number}_dpd_timeout_action"] = "restart"
+            tunnel_args.update(tunnel_log_options(t.number, self._tunnel_logs))
         vpn = aws.ec2.VpnConnection(
             f"{name}-vpn-c{c}",
             customer_gateway_id=cgw.id,

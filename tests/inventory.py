@@ -49,6 +49,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "gcp:compute/routerInterface:RouterInterface": ("ipRange",),
     "gcp:compute/routerPeer:RouterPeer": ("ipAddress", "peerIpAddress", "advertisedRoutePriority"),
     "gcp:dns/managedZone:ManagedZone": ("name", "dnsName"),
+    "gcp:dns/policy:Policy": ("enableInboundForwarding", "enableLogging"),
     "gcp:projects/service:Service": ("service",),
 }
 

@@ -60,6 +60,8 @@ def test_gcp_subnet_flow_logs_need_gcp():
 
 # ------------------------------------------------------------------------------ flow logs
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
+QUERY_LOG = "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig"
+DNS_POLICY = "gcp:dns/policy:Policy"
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 TGW_ID = "tgw-0123456789abcdef0"
@@ -133,17 +135,22 @@ def test_an_adopted_transit_gateway_logs_only_the_programs_attachments():
 
 
 def test_each_trail_can_be_turned_off():
-    d = deploy("prod", sections={"audit": {"vpcFlowLogs": False, "transitGatewayFlowLogs": False}})
-    assert not d.of_type(FLOW_LOG) and not d.of_type(ROLE_POLICY)
+    off = {f: False for f in ("vpcFlowLogs", "transitGatewayFlowLogs", "resolverQueryLogs", "vpnTunnelLogs",
+                              "cloudDnsLogging")}
+    d = deploy("prod", sections={"audit": off})
+    assert not d.of_type(FLOW_LOG) and not d.of_type(ROLE_POLICY) and not d.of_type(QUERY_LOG)
     assert [g.name for g in d.of_type(LOG_GROUP)] == ["client-vpn-connection-logs"]
+    assert [p.get("enableLogging") for p in d.of_type(DNS_POLICY)] == [False]
+    only_flows = deploy("prod", sections={"audit": {"vpcFlowLogs": False, "transitGatewayFlowLogs": False}})
+    assert not only_flows.of_type(FLOW_LOG) and only_flows.of_type(QUERY_LOG)
 
 
 def test_a_kms_key_encrypts_every_audit_log_group():
     key = "arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     d = deploy("dev", sections={"audit": {"kmsKeyArn": key}})
-    trail, children = audit_children(d)
-    groups = [r for r in children if r.type == LOG_GROUP]
-    assert len(groups) == 2 and all(g.get("kmsKeyId") == key for g in groups)
+    groups = {g.name: g.get("kmsKeyId") for g in d.of_type(LOG_GROUP) if g.name != "client-vpn-connection-logs"}
+    assert groups == {n: key for n in ("audit-vpc-flow-logs", "audit-tgw-flow-logs", "audit-resolver-queries",
+                                       "site-to-site-tunnel-logs")}
 
 
 def test_a_remote_access_stack_logs_its_vpc_and_has_no_gateway_to_log():
@@ -157,3 +164,87 @@ def test_an_existing_vpc_gets_its_flow_log_as_a_joint():
     (log,) = d.of_type(FLOW_LOG)
     assert log.get("vpcId") == EXISTING["vpcId"] and log.get("trafficType") == "ALL"
     assert not d.of_type(VPC)
+
+
+# ------------------------------------------------------------------------------ DNS and tunnel logs
+QUERY_LOG_ASSOC = "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation"
+VPN = "aws:ec2/vpnConnection:VpnConnection"
+NETWORK = "gcp:compute/network:Network"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_vpc_resolver_logs_its_queries(stack):
+    d = deploy(stack)
+    (config,) = d.of_type(QUERY_LOG)
+    group = d.named(LOG_GROUP, "audit-resolver-queries")
+    assert config.get("destinationArn") == group.state["arn"] and config.get("name") == f"multicloud-vpn-{stack}"
+    (association,) = d.of_type(QUERY_LOG_ASSOC)
+    assert association.get("resolverQueryLogConfigId") == config.id
+    assert association.get("resourceId") == d.of_type(VPC)[0].id
+
+
+def test_an_existing_vpcs_resolver_logs_its_queries_too():
+    from tests.test_existing_vpc import EXISTING, REMOTE, evaluate
+    d = evaluate(str(REMOTE), {"existingVpc": EXISTING}, "remote-access")
+    assert d.of_type(QUERY_LOG_ASSOC)[0].get("resourceId") == EXISTING["vpcId"]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_aws_tunnel_sends_its_ike_and_bgp_logs_to_the_tunnel_log_group(stack):
+    d = deploy(stack)
+    group = d.named(LOG_GROUP, "site-to-site-tunnel-logs")
+    assert group.get("name") == f"/multicloud-vpn/{stack}/site-to-site-tunnels"
+    assert group.parent == d.of_type("multicloud-vpn:index:SiteToSiteVpn")[0].urn
+    vpns = d.of_type(VPN)
+    assert vpns
+    for vpn in vpns:
+        for n in (1, 2):  # the idle tunnel of a 1 x 1 layout too: it may come up
+            assert vpn.get(f"tunnel{n}LogOptions") == {"cloudwatchLogOptions": {
+                "logEnabled": True, "logGroupArn": group.state["arn"], "logOutputFormat": "json",
+                "bgpLogEnabled": True, "bgpLogGroupArn": group.state["arn"], "bgpLogOutputFormat": "json"}}
+
+
+def test_office_tunnels_log_to_the_offices_group():
+    office = {"name": "tokyo", "publicIp": "153.120.10.10", "cidrs": ["192.168.10.0/24"], "bgpAsn": 65010}
+    config = stack_config("prod")
+    config["multicloud-vpn:offices"] = [office]
+    d = run_program(config, stack="prod")
+    group = d.named(LOG_GROUP, "offices-tunnel-logs")
+    vpn = d.named(VPN, "offices-vpn-tokyo")
+    assert vpn.get("tunnel2LogOptions")["cloudwatchLogOptions"]["logGroupArn"] == group.state["arn"]
+
+
+def test_tunnel_logs_off_leaves_the_tunnels_unlogged():
+    d = deploy("dev", sections={"audit": {"vpnTunnelLogs": False}})
+    assert not any(g.name.endswith("tunnel-logs") for g in d.of_type(LOG_GROUP))
+    assert all(v.get("tunnel1LogOptions") is None for v in d.of_type(VPN))
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_cloud_dns_logs_the_hub_and_every_spoke_created_here(stack):
+    d = deploy(stack)
+    networks = {n.id: n for n in d.of_type(NETWORK)}
+    hub = next(n for n in networks.values() if n.name == "gcp-hub-network")
+    policy = d.named(DNS_POLICY, "private-dns-hub-inbound-policy")
+    assert policy.get("enableLogging") is True and policy.get("networks") == [{"networkUrl": hub.id}]
+    assert policy.get("enableInboundForwarding") is (stack == "prod")  # dev: no AWS -> GCP
+    spokes = [n for n in networks.values() if n.name.startswith("gcp-hub-spoke-network-")]
+    logged = {p.get("networks")[0]["networkUrl"] for p in d.of_type(DNS_POLICY) if p is not policy}
+    assert logged == {n.state["selfLink"] for n in spokes}
+    assert all(p.get("enableLogging") is True and p.get("enableInboundForwarding") is False
+               for p in d.of_type(DNS_POLICY) if p is not policy)
+
+
+def test_cloud_dns_logging_off_keeps_only_the_inbound_policy():
+    assert not deploy("dev", sections={"audit": {"cloudDnsLogging": False}}).of_type(DNS_POLICY)
+    prod = deploy("prod", sections={"audit": {"cloudDnsLogging": False}})
+    (policy,) = prod.of_type(DNS_POLICY)
+    assert policy.get("enableLogging") is False and policy.get("enableInboundForwarding") is True
+
+
+def test_an_existing_spokes_dns_policy_is_left_to_its_owner():
+    spokes = [{"name": "spoke-prod-apps", "cidr": "10.101.0.0/20"},
+              {"name": "legacy", "network": "legacy-vpc", "project": "other-project-123", "cidrs": ["10.120.0.0/20"]}]
+    d = deploy("prod", sections={"gcpHub": {"spokes": spokes}})
+    names = {p.name for p in d.of_type(DNS_POLICY)}
+    assert names == {"private-dns-hub-inbound-policy", "private-dns-spoke-dns-policy-spoke-prod-apps"}
