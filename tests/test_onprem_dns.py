@@ -159,10 +159,11 @@ def test_a_forward_rule_and_an_association_per_target(case):
 def test_aws_to_gcp_is_kept_or_left_off_as_set(case):
     name, d = case
     gcp_rules = [r for r in d.of_type(RULE) if not r.name.startswith("private-dns-onprem-")]
+    inbound = [p for p in d.of_type(POLICY) if p.get("enableInboundForwarding")]  # others only log
     if name == "prod":
-        assert d.of_type(POLICY) and len(gcp_rules) == 1 and "gcpDnsForwarderIps" in d.outputs
+        assert inbound and len(gcp_rules) == 1 and "gcpDnsForwarderIps" in d.outputs
     else:
-        assert not d.of_type(POLICY) and not gcp_rules and "gcpDnsForwarderIps" not in d.outputs
+        assert not inbound and not gcp_rules and "gcpDnsForwarderIps" not in d.outputs
 
 
 def test_adding_targets_to_prod_changes_no_existing_resource_but_the_outbound_group():

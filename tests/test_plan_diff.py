@@ -60,12 +60,13 @@ def test_a_renamed_spoke_lists_what_is_deleted_and_created(stacks, capsys):
     gone = ["gcp-hub-spoke-network-spoke-prod-data", "gcp-hub-spoke-subnet-spoke-prod-data",
             "gcp-hub-peering-hub-side-spoke-prod-data", "gcp-hub-peering-spoke-side-spoke-prod-data",
             "gcp-hub-spoke-network-spoke-prod-data-firewall",
-            "private-dns-peering-zone-spoke-prod-data.aws.example.internal"]
+            "private-dns-peering-zone-spoke-prod-data.aws.example.internal",
+            "private-dns-spoke-dns-policy-spoke-prod-data"]
     new = [n.replace("spoke-prod-data", "spoke-prod-analytics") for n in gone]
     resources = by_name(out["json"])
     assert {n: resources[n]["action"] for n in gone} == dict.fromkeys(gone, "delete")
     assert {n: resources[n]["action"] for n in new} == dict.fromkeys(new, "create")
-    assert "No change in resource counts, but resources change: 6 created, 6 deleted" in out["text"]
+    assert "No change in resource counts, but resources change: 7 created, 7 deleted" in out["text"]
     for fmt in ("text", "markdown"):
         for name in gone + new:
             assert name in out[fmt], (fmt, name)
