@@ -227,7 +227,8 @@ def test_cloud_dns_logs_the_hub_and_every_spoke_created_here(stack):
     hub = next(n for n in networks.values() if n.name == "gcp-hub-network")
     policy = d.named(DNS_POLICY, "private-dns-hub-inbound-policy")
     assert policy.get("enableLogging") is True and policy.get("networks") == [{"networkUrl": hub.id}]
-    assert policy.get("enableInboundForwarding") is (stack == "prod")  # dev: no AWS -> GCP
+    aws_to_gcp = settings_with().dns.aws_to_gcp if stack == "dev" else True
+    assert policy.get("enableInboundForwarding") is aws_to_gcp
     spokes = [n for n in networks.values() if n.name.startswith("gcp-hub-spoke-network-")]
     logged = {p.get("networks")[0]["networkUrl"] for p in d.of_type(DNS_POLICY) if p is not policy}
     assert logged == {n.state["selfLink"] for n in spokes}
@@ -235,8 +236,12 @@ def test_cloud_dns_logs_the_hub_and_every_spoke_created_here(stack):
                for p in d.of_type(DNS_POLICY) if p is not policy)
 
 
-def test_cloud_dns_logging_off_keeps_only_the_inbound_policy():
-    assert not deploy("dev", sections={"audit": {"cloudDnsLogging": False}}).of_type(DNS_POLICY)
+def test_the_hub_policy_exists_for_inbound_forwarding_or_logging_and_does_each_as_set():
+    no_aws_to_gcp = {"dns": {"awsToGcp": False}, "audit": {"cloudDnsLogging": False}}
+    assert not deploy("prod", sections=no_aws_to_gcp).of_type(DNS_POLICY)
+    logged = deploy("prod", sections={"dns": {"awsToGcp": False}})
+    hub = logged.named(DNS_POLICY, "private-dns-hub-inbound-policy")
+    assert hub.get("enableInboundForwarding") is False and hub.get("enableLogging") is True
     prod = deploy("prod", sections={"audit": {"cloudDnsLogging": False}})
     (policy,) = prod.of_type(DNS_POLICY)
     assert policy.get("enableLogging") is False and policy.get("enableInboundForwarding") is True
