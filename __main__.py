@@ -148,7 +148,7 @@ def aws_network(vpn: SiteToSiteVpn | None) -> VpcNetwork:
         transit_gateway_id=vpn.transit_gateway_id if vpn else None,
         route_table_id=vpn.route_table_id if vpn else None,
         routes_to_transit_gateway=settings.aws_routes_to_gcp if vpn else (),
-        opts=providers)
+        **({} if settings.network.existing_vpc else {"region": settings.aws_region}), opts=providers)
     pulumi.export("egressIps", network.egress_ips)
     pulumi.export("vpcId", network.vpc.id)
     return network
@@ -240,7 +240,9 @@ def monitoring(vpn: SiteToSiteVpn | None, offices: OfficeVpns | None, network: A
         nat_gateways=getattr(network, "nat_gateways", None),  # none in an existing VPC
         client_vpn_endpoint=endpoint.endpoint if endpoint else None,
         gcp_tunnels=vpn.gcp_tunnels if vpn else None, bgp_peers=vpn.bgp_peers if vpn else None,
-        instances={"dns-forwarder": forwarder} if forwarder is not None else None,
+        instances={label: i for label, i in (("dns-forwarder", forwarder),
+                                             ("nat-instance", getattr(network, "nat_instance", None)))
+                   if i is not None},
         opts=providers)
 
 

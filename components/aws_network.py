@@ -2,7 +2,9 @@
 Transit Gateway attachment that makes the VPC reachable from GCP and GCP from the VPC.
 
 The Elastic IPs are the product: partners allowlist them, so they are protected from deletion
-and replacement, and retained in the account even if the stack is destroyed.
+and replacement, and retained in the account even if the stack is destroyed. With
+`natType: instance` one NAT instance (components/instances.py) holds the same address instead
+of the NAT gateway.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from collections.abc import Callable, Sequence
 import pulumi
 import pulumi_aws as aws
 
+from components.instances import recovery_alarms, small_instance
 from components.planning.access_settings import NetworkSettings
+from components.planning.instance_plan import nat_boot_script
 from components.planning.network_plan import NetworkPlan, cidr_name
 from components.tags import name_tag
 from components.transit_routing import join_route_table, owns
@@ -28,7 +32,8 @@ class AwsNetwork(pulumi.ComponentResource):
     Attributes: `plan`, `vpc`, `default_security_group` (no rules), `public_subnets`,
     `private_subnets`, `private_route_tables`, `private_subnet_ids` (resolve once the resolver
     addresses are reserved), `egress_ips`, `attachment`, `gcp_routes`, `nat_gateways` (by NAT
-    zone, for monitoring).
+    zone, for monitoring; empty with a NAT instance), `nat_instance` (None with NAT gateways).
+    `region` names the AWS region for the NAT instance's recovery actions.
     """
 
     plan: NetworkPlan
@@ -42,17 +47,20 @@ class AwsNetwork(pulumi.ComponentResource):
     attachment: aws.ec2transitgateway.VpcAttachment
     gcp_routes: list[aws.ec2.Route]
     nat_gateways: dict[int, aws.ec2.NatGateway]
+    nat_instance: aws.ec2.Instance | None
 
     def __init__(self, name: str, settings: NetworkSettings, *,
                  transit_gateway_id: pulumi.Input[str] | None, route_table_id: pulumi.Input[str] | None,
-                 routes_to_transit_gateway: Sequence[str], opts: pulumi.ResourceOptions | None = None):
+                 routes_to_transit_gateway: Sequence[str], region: str = "",
+                 opts: pulumi.ResourceOptions | None = None):
         super().__init__("multicloud-vpn:index:AwsNetwork", name, None, opts)
         self._name, self._settings = name, settings
         self.plan = settings.plan
         zone, subnet_opts = self._zones(settings)
         igw = self._vpc()
         self._public_subnets(zone, subnet_opts, igw)
-        nats = self.nat_gateways = self._nat_gateways(igw)
+        self.nat_instance = self._nat_instance(region) if settings.nat_instance else None
+        nats = self.nat_gateways = {} if settings.nat_instance else self._nat_gateways(igw)
         self._private_subnets(zone, subnet_opts, nats)
         self.private_subnet_ids = self._reserve_resolver_addresses(name, self.plan)
         self.gcp_routes = []
@@ -115,6 +123,32 @@ class AwsNetwork(pulumi.ComponentResource):
         self.egress_ips = pulumi.Output.all(*addresses)
         return nats
 
+    def _nat_instance(self, region: str) -> aws.ec2.Instance:
+        """One NAT instance in the first public subnet holding the same protected Elastic IP: it
+        forwards and masquerades what the private subnets send out (source/dest check off)."""
+        name, plan, child = self._name, self.plan, pulumi.ResourceOptions(parent=self)
+        keep = pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True)
+        allocation_id, public_ip = self._egress_address(0, keep)
+        self.egress_ips = pulumi.Output.all(public_ip)
+        group = aws.ec2.SecurityGroup(
+            f"{name}-nat-instance-sg", vpc_id=self.vpc.id,
+            description="NAT instance: everything in from the VPC, out to anywhere",
+            ingress=[aws.ec2.SecurityGroupIngressArgs(protocol="-1", from_port=0, to_port=0,
+                                                      cidr_blocks=[plan.vpc_cidr], description="the VPC")],
+            egress=[aws.ec2.SecurityGroupEgressArgs(protocol="-1", from_port=0, to_port=0,
+                                                    cidr_blocks=["0.0.0.0/0"], description="the internet")],
+            tags=name_tag("nat-instance"), opts=child)
+        instance = small_instance(
+            f"{name}-nat-instance", self, label="nat-instance", purpose="NAT instance",
+            instance_type=self._settings.nat_instance_type, subnet_id=self.public_subnets[0].id,
+            private_ip=plan.nat_instance_ip, security_group_ids=[group.id],
+            user_data=nat_boot_script(plan.vpc_cidr), source_dest_check=False)
+        # The allowlisted address follows the instance; a replaced instance takes it back.
+        aws.ec2.EipAssociation(f"{name}-nat-instance-egress-ip", allocation_id=allocation_id,
+                               instance_id=instance.id, opts=child)
+        recovery_alarms(f"{name}-nat-instance-alarm", self, instance, label="nat-instance", region=region)
+        return instance
+
     def _egress_address(self, zone: int, keep: pulumi.ResourceOptions):
         """The allowlisted address of a NAT zone: an existing allocation the stack only references
         (`network.egress.eipAllocationId`), or a new protected Elastic IP."""
@@ -139,9 +173,10 @@ class AwsNetwork(pulumi.ComponentResource):
             table = aws.ec2.RouteTable(f"{name}-{s.key}", vpc_id=self.vpc.id, tags=name_tag(s.key), opts=child)
             aws.ec2.RouteTableAssociation(f"{name}-{s.key}-routes", subnet_id=subnet.id,
                                           route_table_id=table.id, opts=child)
+            via = ({"network_interface_id": self.nat_instance.primary_network_interface_id} if self.nat_instance
+                   else {"nat_gateway_id": nats[plan.nat_for_private(s.zone_index)].id})
             aws.ec2.Route(f"{name}-{s.key}-default", route_table_id=table.id,
-                          destination_cidr_block="0.0.0.0/0",
-                          nat_gateway_id=nats[plan.nat_for_private(s.zone_index)].id, opts=child)
+                          destination_cidr_block="0.0.0.0/0", **via, opts=child)
             self.private_subnets.append(subnet)
             self.private_route_tables.append(table)
 

@@ -67,7 +67,8 @@ def topology_words(t: dict[str, Any]) -> list[str]:
         f"{t['singleFlowGbps']:g} Gbps per flow; "
         + ("survives AWS tunnel maintenance." if t["survivesAwsMaintenance"]
            else "a lone tunnel goes down during AWS maintenance."),
-        f"Egress: {plural(t['egressIpsToAllowlist'], 'Elastic IP')} to allowlist; "
+        f"Egress: {plural(t['egressIpsToAllowlist'], 'Elastic IP')} to allowlist"
+        + (" (on a NAT instance)" if t.get("nat") == "instance" else "") + "; "
         + (f"Client VPN in {plural(t['clientVpnAssociations'], 'zone')}, "
            + ("full tunnel." if t["clientVpnFullTunnel"] else "split tunnel.")
            if t["clientVpnAssociations"] else "Client VPN off.")

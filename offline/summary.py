@@ -118,6 +118,9 @@ def topology(d: Deployment) -> dict[str, Any]:
         "aggregateGbps": tunnels * AWS_TUNNEL_GBPS,
         "singleFlowGbps": AWS_TUNNEL_GBPS,
         "egressIpsToAllowlist": d.count("aws:ec2/eip:Eip"),
+        "nat": ("instance" if any((i.get("tags") or {}).get("Purpose") == "NAT instance"
+                                  for i in d.of_type("aws:ec2/instance:Instance"))
+                else "gateway" if d.count("aws:ec2/natGateway:NatGateway") else None),
         "clientVpnAssociations": d.count("aws:ec2clientvpn/networkAssociation:NetworkAssociation"),
         "clientVpnFullTunnel": bool(client_vpn) and not client_vpn[0].get("splitTunnel"),
         "twingateConnectors": d.count("twingate:index/twingateConnector:TwingateConnector"),

@@ -74,7 +74,8 @@ def test_unbound_listens_only_on_its_address_and_refuses_everyone_else():
 def test_the_boot_script_patches_then_installs_from_the_distribution_and_fails_visibly():
     script = forwarder_boot_script("server:\n", "10.10.0.2")
     assert script.startswith("#!/bin/bash\nset -euo pipefail\n")
-    upgrade, install = script.index("dnf -y --releasever=latest upgrade"), script.index("dnf -y install unbound")
+    upgrade = script.index("retry dnf -y --releasever=latest upgrade")
+    install = script.index("retry dnf -y install unbound")
     assert upgrade < install < script.index("systemctl enable --now unbound")
     assert "systemctl poweroff' ERR" in script           # a failed setup is a stopped, alarming instance
     assert "DNS=10.10.0.2" in script                       # resolves through the VPC resolver itself

@@ -8,12 +8,15 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
+from .dns_settings import ARM_ACCEPTED, ARM_INSTANCE_TYPE
 from .errors import SettingsError
 from .estate_settings import ROUTE_TABLE_ID, SUBNET_ID, VPC_ID, AttachedVpc, aws_ids, parse_attached_vpcs
 from .fields import Section, ipv4_network
 from .network_plan import MIN_PRIVATE_ZONES, NetworkPlan, plan_network
 
 NAT_MODES = ("shared", "perZone")
+NAT_TYPES = ("gateway", "instance")
+NAT_INSTANCE_DEFAULT = "t4g.nano"
 EIP_ALLOC = re.compile(r"^eipalloc-[0-9a-f]{8}(?:[0-9a-f]{9})?$")
 ZONE_NAME = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-[0-9][a-z]$")
 NAT_GATEWAY_ID = re.compile(r"^nat-[0-9a-f]{8}(?:[0-9a-f]{9})?$")
@@ -57,6 +60,12 @@ class NetworkSettings:
     attached_vpcs: tuple[AttachedVpc, ...] = ()
     eip_allocation_id: str | None = None   # an existing, allowlisted address the NAT gateway uses
     existing_vpc: ExistingVpc | None = None   # set: `vpc_cidr` is its range and nothing of it is created
+    nat_type: str = "gateway"     # "instance": one NAT instance holds the Elastic IP instead
+    nat_instance_type: str = NAT_INSTANCE_DEFAULT
+
+    @property
+    def nat_instance(self) -> bool:
+        return self.nat_type == "instance"
 
     @property
     def zones_needed(self) -> int:
@@ -104,13 +113,31 @@ def parse_network(section: Section) -> NetworkSettings:
     if allocation and nat == "perZone":
         raise SettingsError(section.child("egress.eipAllocationId"), allocation,
                             "one existing address serves one NAT gateway: use natGateways: shared")
-    settings = NetworkSettings(str(vpc), zones, nat, tuple(names), parse_attached_vpcs(section), allocation)
+    nat_type, nat_instance_type = _nat_type(section, nat)
+    settings = NetworkSettings(str(vpc), zones, nat, tuple(names), parse_attached_vpcs(section), allocation,
+                               nat_type=nat_type, nat_instance_type=nat_instance_type)
     if names and len(names) < settings.zones_needed:
         raise SettingsError(section.child("zones"), names,
                             f"expected at least {settings.zones_needed} zones: availabilityZones is "
                             f"{zones} and private subnets always span at least {MIN_PRIVATE_ZONES}")
     section.finish()
     return settings
+
+
+def _nat_type(section: Section, nat: str) -> tuple[str, str]:
+    """`natType` and `natInstanceType`: the instance holds the one shared address, and its type
+    means something only for an instance."""
+    nat_type = section.choice("natType", NAT_TYPES)
+    instance_type = section.string("natInstanceType", accepted=ARM_ACCEPTED,
+                                   check=lambda v: bool(ARM_INSTANCE_TYPE.match(v)))
+    if nat_type == "instance" and nat != "shared":
+        raise SettingsError(section.child("natType"), nat_type,
+                            f"one NAT instance holds the one allowlisted address: it needs "
+                            f"{section.child('natGateways')}: shared (perZone is NAT gateways only)")
+    if nat_type == "gateway" and instance_type != NAT_INSTANCE_DEFAULT:
+        raise SettingsError(section.child("natInstanceType"), instance_type,
+                            f"only with {section.child('natType')}: instance; remove it or choose instance")
+    return nat_type, instance_type
 
 
 def _resolver_ips(section: Section, vpc: ipaddress.IPv4Network) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -157,6 +184,13 @@ def _parse_existing_network(section: Section) -> NetworkSettings:
     nat = section.choice("natGateways", NAT_MODES)
     if nat != "shared":
         raise SettingsError(section.child("natGateways"), nat,
+                            f"not used with {section.child('existingVpc')}: its natGatewayId is the egress")
+    if section.choice("natType", NAT_TYPES) != "gateway":
+        raise SettingsError(section.child("natType"), "instance",
+                            f"not used with {section.child('existingVpc')}: its natGatewayId is the egress")
+    instance_type = section.raw("natInstanceType")
+    if instance_type != NAT_INSTANCE_DEFAULT:
+        raise SettingsError(section.child("natInstanceType"), instance_type,
                             f"not used with {section.child('existingVpc')}: its natGatewayId is the egress")
     item = Section(section.child("existingVpc"), section.raw("existingVpc"))
     vpc_id = item.string("vpcId", accepted="expected a VPC id like vpc-0123456789abcdef0",

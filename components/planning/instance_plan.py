@@ -25,7 +25,7 @@ Before={before}
 [Service]
 Type=oneshot
 ExecStart=/usr/bin/dnf -y --releasever=latest upgrade
-TimeoutStartSec=900
+TimeoutStartSec=300
 
 [Install]
 WantedBy=multi-user.target
@@ -77,6 +77,12 @@ def unbound_config(listen: str, allowed: Sequence[str], zones: Sequence[ForwardZ
     return "\n".join(lines) + "\n"
 
 
+# The network may not be ready at first boot (the NAT instance gets its Elastic IP just after it
+# starts; the forwarder waits for the NAT): package steps are retried for up to 10 minutes.
+RETRY = ('retry() { for attempt in $(seq 60); do "$@" && return 0; echo "retrying: $*" >&2; sleep 10; done; '
+         'return 1; }')
+
+
 def _file(path: str, text: str) -> list[str]:
     return [f"cat > {path} <<'MULTICLOUD_VPN_EOF'", text.rstrip("\n"), "MULTICLOUD_VPN_EOF"]
 
@@ -95,9 +101,10 @@ def forwarder_boot_script(config: str, vpc_resolver: str) -> str:
         *_file("/etc/systemd/resolved.conf.d/vpc-resolver.conf",
                f"[Resolve]\nDNS={vpc_resolver}\nDomains=~.\n"),
         "systemctl restart systemd-resolved",
+        RETRY,
         *_file("/etc/systemd/system/multicloud-vpn-patch.service", PATCH_UNIT.format(before="unbound.service")),
-        "dnf -y --releasever=latest upgrade",
-        "dnf -y install unbound",
+        "retry dnf -y --releasever=latest upgrade",
+        "retry dnf -y install unbound",
         *_file("/etc/unbound/unbound.conf", config),
         *_file("/etc/systemd/system/unbound.service.d/restart.conf", "[Service]\nRestart=always\nRestartSec=5\n"),
         "unbound-checkconf /etc/unbound/unbound.conf",
@@ -115,9 +122,10 @@ def nat_boot_script(vpc_cidr: str) -> str:
         "#!/bin/bash",
         "set -euo pipefail",
         "trap 'echo \"NAT setup failed; powering off\" >&2; systemctl poweroff' ERR",
+        RETRY,
         *_file("/etc/systemd/system/multicloud-vpn-patch.service", PATCH_UNIT.format(before="nftables.service")),
-        "dnf -y --releasever=latest upgrade",
-        "dnf -y install nftables",
+        "retry dnf -y --releasever=latest upgrade",
+        "retry dnf -y install nftables",
         *_file("/etc/sysctl.d/90-nat.conf", "net.ipv4.ip_forward = 1\n"),
         "sysctl --system",
         *_file("/etc/sysconfig/nftables.conf", "\n".join([

@@ -61,6 +61,12 @@ class NetworkPlan:
                      for s in self.dns_subnets)
 
     @property
+    def nat_instance_ip(self) -> str:
+        """The NAT instance's fixed address (`network.natType: instance`): .10 of the first public
+        subnet, so a replacement takes the same place."""
+        return str(ipaddress.IPv4Network(self.public_subnets[0].cidr).network_address + 10)
+
+    @property
     def dns_forwarder_ip(self) -> str:
         """The DNS forwarder instance's fixed address (`dns.resolver: instance`): .52 of the first
         private subnet, inside the explicit reservation, so no interface can be given it first

@@ -182,6 +182,13 @@ SECTIONS: tuple[Section, ...] = (
               shown="required with `vpcCidr`"),
         Field("natGateways", "shared", "`shared` (one NAT, one IP to allowlist) or `perZone` (one NAT and one "
                                        "IP per zone)"),
+        Field("natType", "gateway", "`gateway` (AWS NAT gateway: managed, scales to 100 Gbps, about $45 a month "
+                                    "in Tokyo) or `instance` (one ARM NAT instance in the first public subnet holds "
+                                    "the same protected Elastic IP, for a few dollars; needs `natGateways: shared`; "
+                                    "see [costs](costs.md#cheaper-options))",
+              note="switching moves the Elastic IP: minutes without egress"),
+        Field("natInstanceType", "t4g.nano", "only with `natType: instance`: an ARM (Graviton) type; its "
+                                             "network bandwidth is the egress ceiling"),
         Field("zones", [], "zone names of `aws:region` by subnet position (at least max(2, "
                            "`availabilityZones`)), e.g. `[ap-northeast-1a, ap-northeast-1c]`; without it the "
                            "region's zones are looked up and a subnet never moves (or is replaced) when that "
