@@ -103,7 +103,7 @@ def site_to_site():
     project_providers = {p: gcp_provider(f"gcp-spoke-project-{p}", p) for p in projects}
     apis = GcpServices("gcp-apis", opts=providers)
     hub = GcpHub("gcp-hub", settings.gcp_hub, aws_ranges=settings.aws_ranges, requires=[apis.compute],
-                 spoke_providers=project_providers, opts=providers)
+                 spoke_providers=project_providers, audit=settings.audit, opts=providers)
     vpn = SiteToSiteVpn("site-to-site", settings.site_to_site, network_id=hub.network.id,
                         region=settings.gcp_region, advertised_ranges=settings.advertised_ranges,
                         audit=settings.audit, opts=providers)

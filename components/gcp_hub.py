@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 import pulumi
 import pulumi_gcp as gcp
 
+from components.planning.audit_settings import GCP_FLOW_LOG_AGGREGATION, AuditSettings
 from components.planning.firewall_settings import FirewallSettings
 from components.planning.names import gcp_name
 from components.planning.settings import GcpHubSettings
@@ -27,7 +28,8 @@ class GcpHub(pulumi.ComponentResource):
     Arguments: the hub settings (network name, subnets, spokes, firewall); `aws_ranges`, the
     AWS-side ranges allowed in; `requires`, resources that must exist first (the enabled APIs);
     `spoke_providers`, a GCP provider per project of an existing spoke (its side of the peering is
-    made there). Attributes: `network` (the hub), `subnets` (hub subnets by name),
+    made there); `audit`, whose `gcpSubnetFlowLogs` turns on flow logs of every subnet created
+    here (None: none). Attributes: `network` (the hub), `subnets` (hub subnets by name),
     `spoke_networks` (spokes created here, by name), `spoke_links` (every spoke's network link).
     """
 
@@ -39,8 +41,9 @@ class GcpHub(pulumi.ComponentResource):
     def __init__(self, name: str, settings: GcpHubSettings, *, aws_ranges: Sequence[str],
                  requires: Sequence[pulumi.Resource] = (),
                  spoke_providers: Mapping[str, pulumi.ProviderResource] | None = None,
-                 opts: pulumi.ResourceOptions | None = None):
+                 audit: AuditSettings | None = None, opts: pulumi.ResourceOptions | None = None):
         super().__init__("multicloud-vpn:index:GcpHub", name, None, opts)
+        self._flow_logs = _flow_logs(audit)
         self._spoke_providers = dict(spoke_providers or {})
         self._firewall = settings.firewall
         self._aws_ranges = list(aws_ranges)
@@ -57,7 +60,7 @@ class GcpHub(pulumi.ComponentResource):
         return {
             s.name: gcp.compute.Subnetwork(
                 f"{name}-subnet-{s.name}", name=s.name, network=self.network.id, ip_cidr_range=s.cidr,
-                region=s.region, private_ip_google_access=True,
+                region=s.region, private_ip_google_access=True, log_config=self._flow_logs,
                 opts=pulumi.ResourceOptions(parent=self))
             for s in settings.subnets
         }
@@ -97,7 +100,7 @@ class GcpHub(pulumi.ComponentResource):
                 waits_for.append(gcp.compute.Subnetwork(
                     f"{name}-spoke-subnet-{spoke.name}", name=spoke.name, network=network.id,
                     ip_cidr_range=spoke.cidr, region=spoke.region, private_ip_google_access=True,
-                    opts=pulumi.ResourceOptions(parent=self)))
+                    log_config=self._flow_logs, opts=pulumi.ResourceOptions(parent=self)))
                 link = network.self_link
                 self.spoke_networks[spoke.name] = network
             # One operation at a time: after the previous peering and both networks' subnets.
@@ -114,6 +117,16 @@ class GcpHub(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions.merge(spoke_opts, pulumi.ResourceOptions(depends_on=[hub_side])))
             previous = [spoke_side]
             self.spoke_links[spoke.name] = link
+
+
+def _flow_logs(audit: AuditSettings | None) -> gcp.compute.SubnetworkLogConfigArgs | None:
+    """VPC flow logs of a subnet created here, when `audit.gcpSubnetFlowLogs` is on: every field
+    explicit (sampled share, 5-second aggregation, all metadata); None leaves them off."""
+    if audit is None or not audit.gcp_subnet_flow_logs:
+        return None
+    return gcp.compute.SubnetworkLogConfigArgs(aggregation_interval=GCP_FLOW_LOG_AGGREGATION,
+                                               flow_sampling=audit.gcp_flow_sampling,
+                                               metadata="INCLUDE_ALL_METADATA")
 
 
 def existing_network_link(spoke) -> str:

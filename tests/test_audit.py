@@ -253,3 +253,19 @@ def test_an_existing_spokes_dns_policy_is_left_to_its_owner():
     d = deploy("prod", sections={"gcpHub": {"spokes": spokes}})
     names = {p.name for p in d.of_type(DNS_POLICY)}
     assert names == {"private-dns-hub-inbound-policy", "private-dns-spoke-dns-policy-spoke-prod-apps"}
+
+
+# ------------------------------------------------------------------------------ GCP subnet flow logs
+GCP_SUBNET = "gcp:compute/subnetwork:Subnetwork"
+
+
+def test_gcp_subnet_flow_logs_are_off_by_default():
+    assert all(s.get("logConfig") is None for s in deploy("prod").of_type(GCP_SUBNET))
+
+
+def test_gcp_subnet_flow_logs_cover_every_subnet_created_here():
+    d = deploy("prod", sections={"audit": {"gcpSubnetFlowLogs": True, "gcpFlowSampling": 0.25}})
+    subnets = d.of_type(GCP_SUBNET)
+    assert len(subnets) == 4  # two hub subnets, two spokes
+    assert all(s.get("logConfig") == {"aggregationInterval": "INTERVAL_5_SEC", "flowSampling": 0.25,
+                                      "metadata": "INCLUDE_ALL_METADATA"} for s in subnets)

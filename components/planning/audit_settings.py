@@ -33,6 +33,7 @@ VPC_FLOW_LOG_FIELDS = (
 VPC_FLOW_LOG_FORMAT = " ".join(f"${{{f}}}" for f in VPC_FLOW_LOG_FIELDS)
 # Transit Gateway flow logs accept only 60 s; VPC flow logs 60 or 600.
 FLOW_LOG_AGGREGATION_SECONDS = 60
+GCP_FLOW_LOG_AGGREGATION = "INTERVAL_5_SEC"   # GCP's default, explicit
 
 
 @dataclass(frozen=True)
