@@ -107,8 +107,11 @@ def site_to_site():
     vpn = SiteToSiteVpn("site-to-site", settings.site_to_site, network_id=hub.network.id,
                         region=settings.gcp_region, advertised_ranges=settings.advertised_ranges,
                         audit=settings.audit, opts=providers)
-    pulumi.export("transitGatewayId", vpn.transit_gateway_id)
-    pulumi.export("routeTableId", vpn.route_table_id)
+    if vpn.transit_gateway_id is not None:
+        pulumi.export("transitGatewayId", vpn.transit_gateway_id)
+        pulumi.export("routeTableId", vpn.route_table_id)
+    else:
+        pulumi.export("vpnGatewayId", vpn.vpn_gateway_id)
     pulumi.export("haVpnInterfaceIps", vpn.ha_vpn_interface_ips)
     pulumi.export("tunnels", vpn.tunnels)
     pulumi.export("layout", {
@@ -126,6 +129,10 @@ def site_to_site():
 def joined_estate(vpn: SiteToSiteVpn) -> OfficeVpns | None:
     """Offices and attached VPCs on the Transit Gateway; returns the offices (for monitoring)."""
     offices = None
+    if not (settings.offices or settings.network.attached_vpcs):
+        return None
+    # The settings refuse both on a virtual private gateway.
+    assert vpn.transit_gateway_id is not None and vpn.route_table_id is not None
     if settings.offices:
         offices = OfficeVpns("offices", settings.offices, transit_gateway_id=vpn.transit_gateway_id,
                              route_table_id=vpn.route_table_id, audit=settings.audit, opts=providers)
@@ -148,7 +155,9 @@ def aws_network(vpn: SiteToSiteVpn | None) -> VpcNetwork:
         transit_gateway_id=vpn.transit_gateway_id if vpn else None,
         route_table_id=vpn.route_table_id if vpn else None,
         routes_to_transit_gateway=settings.aws_routes_to_gcp if vpn else (),
-        **({} if settings.network.existing_vpc else {"region": settings.aws_region}), opts=providers)
+        **({} if settings.network.existing_vpc else {
+            "region": settings.aws_region, "vpn_gateway_id": vpn.vpn_gateway_id if vpn else None}),
+        opts=providers)
     pulumi.export("egressIps", network.egress_ips)
     pulumi.export("vpcId", network.vpc.id)
     return network

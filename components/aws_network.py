@@ -33,7 +33,9 @@ class AwsNetwork(pulumi.ComponentResource):
     `private_subnets`, `private_route_tables`, `private_subnet_ids` (resolve once the resolver
     addresses are reserved), `egress_ips`, `attachment`, `gcp_routes`, `nat_gateways` (by NAT
     zone, for monitoring; empty with a NAT instance), `nat_instance` (None with NAT gateways).
-    `region` names the AWS region for the NAT instance's recovery actions.
+    `region` names the AWS region for the NAT instance's recovery actions; `vpn_gateway_id`, a
+    virtual private gateway the VPC attaches to instead of the Transit Gateway (`vpn_gateway`,
+    its attachment).
     """
 
     plan: NetworkPlan
@@ -48,10 +50,12 @@ class AwsNetwork(pulumi.ComponentResource):
     gcp_routes: list[aws.ec2.Route]
     nat_gateways: dict[int, aws.ec2.NatGateway]
     nat_instance: aws.ec2.Instance | None
+    vpn_gateway: aws.ec2.VpnGatewayAttachment
 
     def __init__(self, name: str, settings: NetworkSettings, *,
                  transit_gateway_id: pulumi.Input[str] | None, route_table_id: pulumi.Input[str] | None,
                  routes_to_transit_gateway: Sequence[str], region: str = "",
+                 vpn_gateway_id: pulumi.Input[str] | None = None,
                  opts: pulumi.ResourceOptions | None = None):
         super().__init__("multicloud-vpn:index:AwsNetwork", name, None, opts)
         self._name, self._settings = name, settings
@@ -66,6 +70,8 @@ class AwsNetwork(pulumi.ComponentResource):
         self.gcp_routes = []
         if transit_gateway_id is not None and route_table_id is not None:  # remote access alone needs none
             self._attach_to_transit_gateway(transit_gateway_id, route_table_id, routes_to_transit_gateway)
+        if vpn_gateway_id is not None:
+            self._attach_to_vpn_gateway(vpn_gateway_id, routes_to_transit_gateway)
         self._outputs()
 
     def _vpc(self) -> aws.ec2.InternetGateway:
@@ -206,6 +212,21 @@ class AwsNetwork(pulumi.ComponentResource):
                           opts=after_attachment)
             for s, table in zip(self.plan.private_subnets, self.private_route_tables, strict=True)
             for cidr in routes_to_transit_gateway
+        ]
+
+    def _attach_to_vpn_gateway(self, vpn_gateway_id: pulumi.Input[str], routes: Sequence[str]) -> None:
+        """Virtual private gateway: attach it to the VPC (it advertises the VPC range to GCP by
+        BGP) and route the GCP ranges to it, as the Transit Gateway routes would."""
+        name = self._name
+        self.vpn_gateway = aws.ec2.VpnGatewayAttachment(f"{name}-vgw-attachment", vpc_id=self.vpc.id,
+                                                        vpn_gateway_id=vpn_gateway_id,
+                                                        opts=pulumi.ResourceOptions(parent=self))
+        after = pulumi.ResourceOptions(parent=self, depends_on=[self.vpn_gateway])
+        self.gcp_routes = [
+            aws.ec2.Route(f"{name}-{s.key}-to-{cidr_name(cidr)}", route_table_id=table.id,
+                          destination_cidr_block=cidr, gateway_id=vpn_gateway_id, opts=after)
+            for s, table in zip(self.plan.private_subnets, self.private_route_tables, strict=True)
+            for cidr in routes
         ]
 
     def _outputs(self) -> None:

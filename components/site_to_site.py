@@ -36,11 +36,14 @@ class SiteToSiteVpn(pulumi.ComponentResource):
     mode join the existing one),
     `owns_route_table` (False in mode join: associations never replace existing ones),
     `ha_vpn_interface_ips`, `tunnels` (one entry per GCP tunnel); for monitoring `vpn_connections`
-    (by connection index), `gcp_tunnels` and `bgp_peers` (by tunnel key, e.g. c0-t1).
+    (by connection index), `gcp_tunnels` and `bgp_peers` (by tunnel key, e.g. c0-t1). With
+    `termination: vpnGateway` the AWS side is a virtual private gateway instead (`vpn_gateway_id`;
+    `transit_gateway_id` and `route_table_id` are None): the VPC attaches to it.
     """
 
-    transit_gateway_id: pulumi.Output[str]
-    route_table_id: pulumi.Output[str]
+    transit_gateway_id: pulumi.Output[str] | None
+    route_table_id: pulumi.Output[str] | None
+    vpn_gateway_id: pulumi.Output[str] | None
     owns_route_table: bool
     ha_vpn_interface_ips: pulumi.Output[list]
     tunnels: pulumi.Output[list]
@@ -55,7 +58,8 @@ class SiteToSiteVpn(pulumi.ComponentResource):
         super().__init__("multicloud-vpn:index:SiteToSiteVpn", name, None, opts)
         self._name, self._settings, self._region = name, settings, region
         layout = settings.layout
-        aws_asn = self._transit_gateway()
+        self.vpn_gateway_id = None
+        aws_asn = self._transit_gateway() if settings.on_transit_gateway else self._vpn_gateway()
         router, ha_vpn = self._gcp_gateway(network_id, advertised_ranges)
         # One key per AWS tunnel, idle ones too, so growing the layout changes nothing.
         keys = {t.key: _pre_shared_key(f"{name}-psk-{t.key}", settings.key_versions[t.connection], self)
@@ -108,6 +112,17 @@ class SiteToSiteVpn(pulumi.ComponentResource):
                                                            propagate_to=settings.propagate_to))
         return aws_asn
 
+    def _vpn_gateway(self) -> int:
+        """The AWS side as a virtual private gateway (free; the VPC attaches to it): one connection,
+        no ECMP, no transitive routing. Its ASN cannot change later. Returns the ASN."""
+        settings = self._settings
+        vgw = aws.ec2.VpnGateway(f"{self._name}-vgw", amazon_side_asn=str(settings.aws_asn),
+                                 tags=name_tag("vgw"), opts=pulumi.ResourceOptions(parent=self))
+        self.vpn_gateway_id = vgw.id
+        self.transit_gateway_id = self.route_table_id = None
+        self.owns_route_table = True
+        return settings.aws_asn
+
     def _gcp_gateway(self, network_id: pulumi.Input[str], advertised_ranges: Sequence[str]):
         """The GCP side: a Cloud Router in custom advertisement mode and the HA VPN gateway."""
         child = pulumi.ResourceOptions(parent=self)
@@ -151,16 +166,20 @@ class SiteToSiteVpn(pulumi.ComponentResource):
             tunnel_args[f"tunnel{t.number}_preshared_key"] = keys[t.key]
             tunnel_args[f"tunnel{t.number}_dpd_timeout_action"] = "restart"
             tunnel_args.update(tunnel_log_options(t.number, self._tunnel_logs))
+        gateway = ({"transit_gateway_id": self.transit_gateway_id} if self.transit_gateway_id is not None
+                   else {"vpn_gateway_id": self.vpn_gateway_id})
         vpn = aws.ec2.VpnConnection(
             f"{name}-vpn-c{c}",
             customer_gateway_id=cgw.id,
-            transit_gateway_id=self.transit_gateway_id,
+            **gateway,
             type="ipsec.1",
             static_routes_only=False,
             tags=name_tag(f"gcp-c{c}"),
             **tunnel_args,
             opts=child,
         )
+        if self.route_table_id is None:
+            return vpn  # a virtual private gateway: no attachment, no route table
         # The attachment is created implicitly and untagged; name it for consoles and cost reports.
         aws.ec2.Tag(f"{name}-vpn-c{c}-attachment-name", resource_id=vpn.transit_gateway_attachment_id,
                     key="Name", value=name_tag(f"gcp-c{c}-attachment")["Name"], opts=child)

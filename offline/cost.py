@@ -116,7 +116,9 @@ def assess(d: Deployment, aws_region: str | None, gcp_region: str | None, prices
 
     vpns = d.count("aws:ec2/vpnConnection:VpnConnection")
     hourly("AWS Site-to-Site VPN connections", vpns, ("aws", "vpnConnectionHour"))
-    attachments = vpns + d.count("aws:ec2transitgateway/vpcAttachment:VpcAttachment")
+    # A connection on a virtual private gateway has no Transit Gateway attachment (and the gateway no charge).
+    attachments = (sum(1 for v in d.of_type("aws:ec2/vpnConnection:VpnConnection") if v.get("transitGatewayId"))
+                   + d.count("aws:ec2transitgateway/vpcAttachment:VpcAttachment"))
     hourly("Transit Gateway attachments (VPN + VPC)", attachments, ("aws", "transitGatewayAttachmentHour"))
     hourly("GCP HA VPN tunnels", d.count("gcp:compute/vPNTunnel:VPNTunnel"), ("gcp", "haVpnTunnelHour"))
     hourly("Client VPN subnet associations",

@@ -132,6 +132,7 @@ AWS_ID_PREFIXES = {
     "aws:route53/zone:Zone": "Z",
     "aws:ec2/instance:Instance": "i-",
     "aws:ec2/vpcDhcpOptions:VpcDhcpOptions": "dopt-",
+    "aws:ec2/vpnGateway:VpnGateway": "vgw-",
 }
 
 
@@ -185,7 +186,8 @@ class CloudMocks(pulumi.runtime.Mocks):
             rid = self._id("cgw-", name)
         elif t == "aws:ec2/vpnConnection:VpnConnection":
             rid = self._id("vpn-", name)
-            state["transitGatewayAttachmentId"] = self._id("tgw-attach-", name)
+            if state.get("transitGatewayId"):  # a virtual private gateway's connection has no attachment
+                state["transitGatewayAttachmentId"] = self._id("tgw-attach-", name)
             # The device configuration AWS generates holds both tunnels' keys.
             keys = [reveal(state.get(f"tunnel{n}PresharedKey")) or "" for n in (1, 2)]
             state["customerGatewayConfiguration"] = rpc.wrap_rpc_secret(

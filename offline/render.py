@@ -63,8 +63,10 @@ def topology_words(t: dict[str, Any]) -> list[str]:
     return [
         f"Site-to-site: {t['layout']}, {plural(t['tunnels'], 'GCP tunnel')}, external gateway "
         f"{t['redundancyType']}; SLA: {t['sla']}.",
-        f"Bandwidth ceiling: {t['aggregateGbps']:g} Gbps aggregate with ECMP, "
-        f"{t['singleFlowGbps']:g} Gbps per flow; "
+        f"Bandwidth ceiling: {t['aggregateGbps']:g} Gbps aggregate "
+        + ("(virtual private gateway: no ECMP, one tunnel at a time), " if t.get("termination") == "vpnGateway"
+           else "with ECMP, ")
+        + f"{t['singleFlowGbps']:g} Gbps per flow; "
         + ("survives AWS tunnel maintenance." if t["survivesAwsMaintenance"]
            else "a lone tunnel goes down during AWS maintenance."),
         f"Egress: {plural(t['egressIpsToAllowlist'], 'Elastic IP')} to allowlist"

@@ -115,7 +115,9 @@ def topology(d: Deployment) -> dict[str, Any]:
                 else "no GCP HA VPN SLA; AWS 99.95% per connection"),
         "offices": sorted(offices),
         "survivesAwsMaintenance": tunnels >= 2,
-        "aggregateGbps": tunnels * AWS_TUNNEL_GBPS,
+        # Only a Transit Gateway spreads flows over tunnels (ECMP); a virtual private gateway uses one.
+        "termination": "vpnGateway" if d.count("aws:ec2/vpnGateway:VpnGateway") else "transitGateway",
+        "aggregateGbps": (min(tunnels, 1) if d.count("aws:ec2/vpnGateway:VpnGateway") else tunnels) * AWS_TUNNEL_GBPS,
         "singleFlowGbps": AWS_TUNNEL_GBPS,
         "egressIpsToAllowlist": d.count("aws:ec2/eip:Eip"),
         "nat": ("instance" if any((i.get("tags") or {}).get("Purpose") == "NAT instance"

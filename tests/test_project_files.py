@@ -119,6 +119,7 @@ def test_readme_shapes_table_matches_the_offline_plan():
     fixed_by_stack = {}
     for stack, path in (("examples/Pulumi.remote-access.yaml", "examples/Pulumi.remote-access.yaml"),
                         ("examples/Pulumi.site-to-site.yaml", "examples/Pulumi.site-to-site.yaml"),
+                        ("examples/Pulumi.dev-cheapest.yaml", "examples/Pulumi.dev-cheapest.yaml"),
                         ("dev", "Pulumi.dev.yaml"), ("prod", "Pulumi.prod.yaml")):
         items = summarise(str(ROOT_DIR / stack) if stack.startswith("examples") else stack)["cost"]["items"]
         fixed = sum(i["monthly"] for i in items if i["basis"] == "fixed" and i["monthly"] is not None)
@@ -126,4 +127,6 @@ def test_readme_shapes_table_matches_the_offline_plan():
         assert row.endswith(f"| ${fixed:,.2f} |"), (row, fixed)
         fixed_by_stack[stack] = fixed
     ratio = fixed_by_stack["dev"] / fixed_by_stack["prod"]
-    assert f"**{ratio:.2f} × prod's** fixed cost" in README, ratio
+    assert ratio <= 0.35 and f"**{ratio:.2f} × prod's** fixed cost" in README, ratio
+    cheapest = fixed_by_stack["examples/Pulumi.dev-cheapest.yaml"] / fixed_by_stack["prod"]
+    assert f"**{cheapest:.2f} × prod's**" in README, cheapest

@@ -113,6 +113,13 @@ SECTIONS: tuple[Section, ...] = (
                                                     "phase1LifetimeSeconds, phase2LifetimeSeconds}` (below): one "
                                                     "value each, used in both phases, pinned on both clouds (see "
                                                     "[site-to-site](site-to-site.md#ike-of-your-own))"),
+        Field("termination", "transitGateway", "`transitGateway` (ECMP across tunnels, offices, attached "
+                                               "VPCs; $0.07 per attachment-hour in Tokyo) or `vpnGateway` (a "
+                                               "virtual private gateway on the program's VPC, free: one "
+                                               "connection, no ECMP, no transitive routing, no offices or "
+                                               "attached VPCs; see [site-to-site](site-to-site.md"
+                                               "#terminating-on-a-virtual-private-gateway))",
+              note="a change rebuilds the VPN: new AWS connection, outside addresses and GCP tunnels"),
         Field("advertisedRoutePriority", 100, "0-65535, the same on every BGP peer (keep ≤ 200)"),
         Field("keyVersions", COMPUTED, "one whole number per connection (c0, c1); raising one rotates that "
                                      "connection's pre-shared keys (see [operations](operations.md"

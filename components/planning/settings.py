@@ -36,6 +36,7 @@ from .twingate_settings import TwingateSettings, parse_twingate, require_credent
 
 PROJECT = "multicloud-vpn"
 
+TERMINATIONS = ("transitGateway", "vpnGateway")
 TGW_ID = re.compile(r"^tgw-[0-9a-f]{8}(?:[0-9a-f]{9})?$")
 GCP_NAME = re.compile(r"^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$")
 GCP_NAME_ACCEPTED = ("expected a GCP resource name: lowercase letters, digits and '-', starting with a "
@@ -61,6 +62,11 @@ class SiteToSiteSettings:
     propagate_from: tuple[str, ...] = ()   # own: existing attachments propagated into the VPN's table
     propagate_to: tuple[str, ...] = ()     # own: existing tables the VPN attachments propagate into
     reserved_inside_cidrs: tuple[str, ...] = ()  # other VPN connections' /30s: never allocated or accepted
+    termination: str = "transitGateway"    # "vpnGateway": a virtual private gateway on the VPC instead
+
+    @property
+    def on_transit_gateway(self) -> bool:
+        return self.termination == "transitGateway"
 
     @property
     def owns_route_table(self) -> bool:
@@ -261,6 +267,7 @@ def parse_site_to_site(section: Section) -> SiteToSiteSettings:
         raise SettingsError(section.child("keyVersions"), versions,
                             f"expected at most one version per connection ({connections})")
     versions += [1] * (2 - len(versions))
+    termination = section.choice("termination", TERMINATIONS)
     section.finish()
     return SiteToSiteSettings(
         connections=connections, tunnels_per_connection=per_connection,
@@ -268,7 +275,7 @@ def parse_site_to_site(section: Section) -> SiteToSiteSettings:
         ike_profile=profile, advertised_route_priority=priority,
         key_versions=tuple(versions), inside_pool=str(pool),
         route_table_mode=mode, joined_route_table_id=joined, propagate_from=propagate_from,
-        propagate_to=propagate_to, reserved_inside_cidrs=reserved,
+        propagate_to=propagate_to, reserved_inside_cidrs=reserved, termination=termination,
     )
 
 
@@ -400,6 +407,7 @@ def load_settings(config: Mapping[str, str | None], base_dir: Path) -> StackSett
     settings = StackSettings(aws_region=aws_region, gcp_project=gcp_project, gcp_region=gcp_region,
                              offices=offices, **parsed)
     errors.run(_check_capabilities, settings)
+    errors.run(_check_termination, settings)
     errors.run(require_credentials, settings.twingate, config)
     errors.run(_check_zones, settings)
     errors.run(settings.dns.check_servers_outside, settings.gcp_ranges)
@@ -451,6 +459,32 @@ def _refuse_without_site_to_site(config: Mapping[str, str | None]) -> None:
             raise SettingsError(f"{_key('dns')}.{field}", dns[field],
                                 f"it needs {_key('siteToSite')}: private DNS between the clouds runs "
                                 "through the GCP hub and the VPN")
+
+
+def _check_termination(settings: StackSettings) -> None:
+    """A virtual private gateway ends one connection on the program's own VPC and routes nothing
+    further: every setting that needs the Transit Gateway is refused, all named in one error."""
+    s2s = settings.site_to_site
+    if s2s is None or s2s.on_transit_gateway:
+        return
+    conflicts = []
+    if s2s.connections != 1:
+        conflicts.append(f"siteToSite.connections is {s2s.connections} (no ECMP across connections: use 1)")
+    if s2s.transit_gateway_id:
+        conflicts.append("siteToSite.transitGatewayId adopts a Transit Gateway")
+    if settings.offices:
+        conflicts.append("offices join the Transit Gateway (no transitive routing)")
+    if settings.network.attached_vpcs:
+        conflicts.append("network.attachedVpcs join the Transit Gateway (one VPC per gateway)")
+    if settings.network.existing_vpc is not None:
+        conflicts.append("network.existingVpc: the gateway attaches to the program's own VPC")
+    elif settings.network.vpc_cidr is None:
+        conflicts.append("no network.vpcCidr: the gateway attaches to the program's VPC")
+    if conflicts:
+        raise SettingsError(_key("siteToSite") + ".termination", s2s.termination,
+                            "a virtual private gateway ends one connection on the program's VPC and "
+                            "routes nothing further; not with: " + "; ".join(conflicts)
+                            + ". Use transitGateway for these")
 
 
 def _check_capabilities(settings: StackSettings) -> None:
