@@ -176,8 +176,7 @@ def client_vpn(network: VpcNetwork) -> ClientVpn:
     if endpoint.client_profiles is not None:
         pulumi.export("clientProfiles", endpoint.client_profiles)
         pulumi.export("clientCertificates", endpoint.client_certificates)
-        pulumi.export("revokedClientCertificates",
-                      {r.name: r.serial for r in settings.client_vpn.revoked_client_certificates})
+        pulumi.export("revokedClientCertificates", settings.client_vpn.revoked_serials)
     if endpoint.self_service_portal_url is not None:
         pulumi.export("selfServicePortalUrl", endpoint.self_service_portal_url)
     return endpoint

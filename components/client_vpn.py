@@ -212,7 +212,7 @@ class ClientVpn(pulumi.ComponentResource):
                          else [(r.cidr, r.groups) for r in settings.authorization])
         for rule in plan_rules(settings.split_tunnel, plan.vpc_cidr, gcp_ranges,
                                settings.split_tunnel_destinations, authorization, settings.extra_routes,
-                               dns_servers=[plan.resolver_ip]):
+                               dns_servers=[self._dns_server]):
             created = aws.ec2clientvpn.AuthorizationRule(
                 f"{name}-allow-{cidr_name(rule.destination)}-"
                 + (f"group-{rule.group_id}" if rule.group_id else "everyone"),
@@ -220,7 +220,7 @@ class ClientVpn(pulumi.ComponentResource):
                 target_network_cidr=rule.destination,
                 authorize_all_groups=True if rule.group_id is None else None,
                 access_group_id=rule.group_id,
-                description=f"{rule.group_id or 'every SSO user'} to {rule.destination}",
+                description=f"{rule.group_id or 'every authenticated user'} to {rule.destination}",
                 opts=chained())
             previous = [created]
 

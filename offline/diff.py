@@ -230,7 +230,7 @@ def compare(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     outputs = _outputs(before["outputs"], after["outputs"])
     counts = {act: sum(1 for r in resources if r["action"] == act)
               for act in ("create", "delete", "replace", "update")}
-    return {"flags": flags(resources, after.get("outputs") or {}), "counts": counts, "resources": resources,
+    return {"flags": flags(resources, before, after), "counts": counts, "resources": resources,
             "outputs": outputs,
             "unchanged": not resources and not outputs}
 
@@ -282,10 +282,11 @@ def _outputs(before: dict, after: dict) -> list[dict[str, Any]]:
     return rows
 
 
-def flags(resources: list[dict[str, Any]], after_outputs: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """What a reviewer must see first: `pulumi up` stopping, allowlisted addresses, outages, and a
-    client certificate deleted from the state that still signs in."""
-    out = _unrevoked(resources, after_outputs or {})
+def flags(resources: list[dict[str, Any]], before: dict[str, Any] | None = None,
+          after: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """What a reviewer must see first: `pulumi up` stopping, allowlisted addresses, outages, and
+    client certificates that still sign in (`before`/`after`: the two snapshots)."""
+    out = _unrevoked(resources, before or {}, after or {})
     protected = [r for r in resources if r["protect"] and r["action"] in ("delete", "replace")]
     for r in protected:
         verb = "deleted" if r["action"] == "delete" else "replaced"
@@ -323,23 +324,54 @@ def flags(resources: list[dict[str, Any]], after_outputs: dict[str, Any] | None 
 
 
 CLIENT_CERT = "tls:index/locallySignedCert:LocallySignedCert"
+ENDPOINT = "aws:ec2clientvpn/endpoint:Endpoint"
 CLIENT_CERT_NAME = re.compile(r"-user-(?P<person>[a-z0-9-]+)-cert$")
 
 
-def _unrevoked(resources: list[dict[str, Any]], after_outputs: dict[str, Any]) -> list[dict[str, Any]]:
-    """Deleting a client certificate from the state does not stop it signing in: only the
-    endpoint's revocation list does, so its name must be in `revokedClientCertificates`."""
-    revoked = after_outputs.get("revokedClientCertificates")
-    names = set(revoked) if isinstance(revoked, dict) else set()
-    out = []
+def _cert_sign_in(snap: dict[str, Any]) -> bool:
+    """Does an endpoint in this snapshot accept client certificates?"""
+    return any(r["type"] == ENDPOINT and "certificate-authentication" in json.dumps(r["inputs"])
+               for r in snap.get("resources") or [])
+
+
+def _unrevoked(resources: list[dict[str, Any]], before: dict[str, Any],
+               after: dict[str, Any]) -> list[dict[str, Any]]:
+    """Deleting a client certificate from the state, or re-issuing it, does not stop the old one
+    signing in: only the endpoint's revocation list does, so its serial must be listed in
+    `revokedClientCertificates` (the CA signs on while an endpoint accepts certificates)."""
+    if not _cert_sign_in(after):
+        return []
+    revoked = (after.get("outputs") or {}).get("revokedClientCertificates")
+    revoked = revoked if isinstance(revoked, dict) else {}
+    serials = {s for v in revoked.values() if isinstance(v, list) for s in v}
+    issued = (before.get("outputs") or {}).get("clientCertificates")
+    issued = issued if isinstance(issued, dict) else {}
+    out = [{"kind": "revocation-list-lost", "severity": "warning",
+            "message": "the Client VPN endpoint is replaced and starts without a revocation list: every revoked "
+                       "certificate signs in again until `python -m operate revocation-list` is imported into "
+                       "the new endpoint.",
+            "resources": [f"{r['type']} {r['name']}"]}
+           for r in resources if r["type"] == ENDPOINT and r["action"] == "replace" and serials]
     for r in resources:
         match = CLIENT_CERT_NAME.search(r["name"])
-        if r["type"] == CLIENT_CERT and r["action"] == "delete" and match and match["person"] not in names:
+        if r["type"] != CLIENT_CERT or not match or r["action"] not in ("delete", "replace"):
+            continue
+        person, old = match["person"], issued.get(match["person"]) or {}
+        serial = old.get("serial") if isinstance(old, dict) else None
+        if serial in serials or (serial is None and person in revoked):
+            continue
+        what = f"serial {serial}" if serial else "its serial (the clientCertificates output)"
+        if r["action"] == "delete":
             out.append({"kind": "certificate-not-revoked", "severity": "critical",
-                        "message": f"client certificate {match['person']!r} is removed but not revoked: it keeps "
-                                   "signing in until clientVpn.revokedClientCertificates lists it (name and the "
-                                   "serial from the clientCertificates output) and `python -m operate "
-                                   "revocation-list` is imported.",
+                        "message": f"client certificate {person!r} is removed but not revoked: it keeps signing "
+                                   f"in until clientVpn.revokedClientCertificates lists {what} and `python -m "
+                                   "operate revocation-list` is imported.",
+                        "resources": [f"{r['type']} {r['name']}"]})
+        else:
+            out.append({"kind": "certificate-reissued", "severity": "warning",
+                        "message": f"client certificate {person!r} is re-issued: the old one ({what}, until "
+                                   f"{old.get('expires', 'its end') if isinstance(old, dict) else 'its end'}) "
+                                   "still signs in unless revokedClientCertificates lists it under the same name.",
                         "resources": [f"{r['type']} {r['name']}"]})
     return out
 

@@ -25,6 +25,7 @@ from operate.stack import UsageError, stack_config
 
 KEY_TYPE, CERT_TYPE = "tls:index/privateKey:PrivateKey", "tls:index/selfSignedCert:SelfSignedCert"
 ENDPOINT_TYPE = "aws:ec2clientvpn/endpoint:Endpoint"
+CLIENT_CERT_TYPE = "tls:index/locallySignedCert:LocallySignedCert"
 ENDPOINT_NAME = "client-vpn"   # the ClientVpn component's name in __main__.py
 
 
@@ -52,11 +53,19 @@ def read_state_cli(stack: str, project_dir: Path) -> dict:
 SECRET_SIG = "4dabf18193072939515e22adb298388d"   # marks a secret value in an exported state
 
 
-def _resource(state: dict, type_: str, name: str) -> dict:
+def _find(state: dict, type_: str, name: str) -> dict | None:
+    """The live resource (not one pending deletion after a replacement)."""
     for resource in state["deployment"].get("resources") or []:
         urn = resource.get("urn", "")
-        if resource.get("type") == type_ and urn.rsplit("::", 1)[-1] == name:
+        if resource.get("type") == type_ and urn.rsplit("::", 1)[-1] == name and not resource.get("delete"):
             return resource
+    return None
+
+
+def _resource(state: dict, type_: str, name: str) -> dict:
+    found = _find(state, type_, name)
+    if found is not None:
+        return found
     raise UsageError(f"the state holds no {type_} named {name}: is Client VPN with client certificates "
                      "deployed in this stack?")
 
@@ -85,6 +94,22 @@ def revoked_settings(stack: str, project_dir: Path) -> tuple[ClientVpnSettings, 
     return settings, str(config.get("aws:region") or "")
 
 
+def check_serials(settings: ClientVpnSettings, state: dict) -> None:
+    """Where the state still holds a listed name's certificate, the serial must fit it: a removed
+    name's serial is its certificate's; a current name's is an older one, never the current."""
+    for r in settings.revoked_client_certificates:
+        cert = _find(state, CLIENT_CERT_TYPE, f"{ENDPOINT_NAME}-user-{r.name}-cert")
+        current = str((cert or {}).get("id") or "")
+        if not current:
+            continue
+        if r.name in settings.client_certificates and r.serial == current:
+            raise UsageError(f"revokedClientCertificates: {r.serial} is {r.name}'s current certificate: "
+                             "revoking it locks them out (list only superseded serials of a current name)")
+        if r.name not in settings.client_certificates and r.serial != current:
+            raise UsageError(f"revokedClientCertificates: {r.name}'s certificate in the state has serial "
+                             f"{current}, not {r.serial}")
+
+
 def build_crl(ca_key_pem: str, ca_cert_pem: str, serials: Iterable[str]) -> bytes:
     """A PEM CRL signed by the CA, valid for the CA's own lifetime, revoking `serials`."""
     key = serialization.load_pem_private_key(ca_key_pem.encode(), password=None)
@@ -103,6 +128,7 @@ def build_crl(ca_key_pem: str, ca_cert_pem: str, serials: Iterable[str]) -> byte
 def revocation_list(stack: str, state: dict, project_dir: Path, out: Path) -> str:
     """Write the CRL to `out`; return the command that imports it."""
     settings, region = revoked_settings(stack, project_dir)
+    check_serials(settings, state)
     ca_key = _plain(_resource(state, KEY_TYPE, f"{ENDPOINT_NAME}-ca-key"), "privateKeyPem", f"{ENDPOINT_NAME}-ca-key")
     ca_cert = _plain(_resource(state, CERT_TYPE, f"{ENDPOINT_NAME}-ca-cert"), "certPem", f"{ENDPOINT_NAME}-ca-cert")
     endpoint = _resource(state, ENDPOINT_TYPE, f"{ENDPOINT_NAME}-endpoint").get("id")

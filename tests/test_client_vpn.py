@@ -195,10 +195,11 @@ def test_access_groups_get_rules_per_destination():
     d = deploy("dev", sections={"clientVpn": {"splitTunnel": True, "accessGroups": groups,
                                               "splitTunnelDestinations": ["203.0.113.0/24"]}})
     rules = {(r.get("accessGroupId"), r.get("targetNetworkCidr")) for r in d.of_type(RULE)}
+    dns = d.of_type(ENDPOINT)[0].get("dnsServers")[0]
     assert rules == {(ADMINS, "203.0.113.0/24"), (ADMINS, "10.10.0.0/16"),
                      *((ADMINS, r) for r in GCP_DEV), (PARTNERS, "203.0.113.0/24"),
-                     (None, "10.10.0.2/32")}   # everyone may still ask the VPC resolver
-    assert [r.get("targetNetworkCidr") for r in d.of_type(RULE) if r.get("authorizeAllGroups")] == ["10.10.0.2/32"]
+                     (None, f"{dns}/32")}   # everyone may still ask the endpoint's DNS server
+    assert [r.get("targetNetworkCidr") for r in d.of_type(RULE) if r.get("authorizeAllGroups")] == [f"{dns}/32"]
 
 
 def test_client_vpn_can_be_switched_off():

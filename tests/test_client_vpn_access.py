@@ -102,7 +102,7 @@ def test_saml_and_certificate_together(both_stack):
     assert types == ["certificate-authentication", "federated-authentication"]
     text = both_stack.output("clientProfiles")["alice"]
     assert "auth-federate" in text and "<key>" in text
-    assert both_stack.output("revokedClientCertificates") == {"bob": "4711"}
+    assert both_stack.output("revokedClientCertificates") == {"bob": ["4711"]}
     assert endpoint.get("selfServicePortal") == "disabled"
 
 
@@ -124,8 +124,9 @@ def test_mixed_authorization_evaluates_with_groups_and_everyone():
     d = run_program(config("dev", authorization=rules), stack="dev")
     found = {(r.get("targetNetworkCidr"), r.get("accessGroupId"), r.get("authorizeAllGroups"))
              for r in d.of_type(RULE)}
+    [dns] = d.of_type(ENDPOINT)[0].get("dnsServers")   # the endpoint's own DNS server stays open to all
     assert found == {("0.0.0.0/0", None, True), ("10.10.0.0/16", ADMINS, None), ("10.10.0.0/16", OPS, None),
-                     ("10.110.0.0/20", OPS, None), ("10.10.0.2/32", None, True)}
+                     ("10.110.0.0/20", OPS, None), (f"{dns}/32", None, True)}
     names = [r.name for r in d.of_type(RULE)]
     assert len(names) == len(set(names))
 
@@ -192,8 +193,9 @@ def test_authorization_refusals(fields, key, fragment):
      "lower-case"),
     (("samlMetadataFile",), {**CERT_ONLY, "clientCertificates": ["a", "a"]}, f"{CVPN}.clientCertificates[1]",
      "listed twice"),
-    (("samlMetadataFile",), {**CERT_ONLY, "revokedClientCertificates": [{"name": "alice", "serial": "1"}]},
-     f"{CVPN}.revokedClientCertificates[0].name", "still listed"),
+    (("samlMetadataFile",), {**CERT_ONLY, "revokedClientCertificates": [{"name": "alice", "serial": "1"},
+                                                                         {"name": "bob", "serial": "1"}]},
+     f"{CVPN}.revokedClientCertificates[1].serial", "listed twice"),
     (("samlMetadataFile",), {**CERT_ONLY, "revokedClientCertificates": [{"name": "bob", "serial": "0x1f"}]},
      f"{CVPN}.revokedClientCertificates[0].serial", "decimal serial"),
     ((), {"authentication": "ad"}, f"{CVPN}.authentication", "'saml', 'certificate', 'saml+certificate'"),
@@ -202,6 +204,12 @@ def test_authorization_refusals(fields, key, fragment):
 def test_combination_refusals(remove, fields, key, fragment):
     message = error("dev", remove, **fields)
     assert message.startswith(key + ":") and fragment in message, message
+
+
+def test_a_re_issued_certificate_revokes_its_old_serial_under_a_current_name():
+    parsed = settings(remove=("samlMetadataFile",), **CERT_ONLY, revokedClientCertificates=[
+        {"name": "alice", "serial": "11"}, {"name": "alice", "serial": "12"}]).client_vpn
+    assert parsed.revoked_serials == {"alice": ["11", "12"]}
 
 
 def test_revoked_serial_may_be_a_yaml_number():

@@ -186,12 +186,12 @@ def test_every_replacement_field_has_a_source():
                 (type_, field)
 
 
-def _cert_stack(path_dir, people, revoked=()):
+def _cert_stack(path_dir, people, revoked=(), **fields):
     data = yaml.safe_load((ROOT_DIR / "Pulumi.dev.yaml").read_text())
     vpn = data["config"]["multicloud-vpn:clientVpn"]
     vpn.pop("samlMetadataFile")
     vpn.update(authentication="certificate", clientCertificates=list(people),
-               revokedClientCertificates=[{"name": n, "serial": "12345"} for n in revoked])
+               revokedClientCertificates=[{"name": n, "serial": s} for n, s in revoked], **fields)
     path = path_dir / "Pulumi.dev.yaml"
     path.write_text(yaml.safe_dump(data))
     return str(path)
@@ -200,11 +200,39 @@ def _cert_stack(path_dir, people, revoked=()):
 @pytest.mark.parametrize("revoked", [False, True])
 def test_a_removed_client_certificate_must_be_revoked(tmp_path_factory, capsys, revoked):
     before = _cert_stack(tmp_path_factory.mktemp("before"), ["alice", "bob"])
-    after = _cert_stack(tmp_path_factory.mktemp("after"), ["alice"], ["bob"] if revoked else [])
+    bob = _serial(before, "bob")
+    after = _cert_stack(tmp_path_factory.mktemp("after"), ["alice"], [("bob", bob if revoked else "1")])
     code, out = run(capsys, before, after, "json", "--fail-on-violation")
     kinds = [f["kind"] for f in json.loads(out)["flags"]]
     assert by_name(out)["client-vpn-user-bob-cert"]["action"] == "delete"
     if revoked:
         assert "certificate-not-revoked" not in kinds and code == 0
-    else:
+    else:  # a wrong serial revokes nothing
         assert kinds.count("certificate-not-revoked") == 1 and code == EXIT_VIOLATION
+
+
+def _serial(stack_path, person):
+    from offline.summary import evaluate
+    return evaluate(stack_path)[1].output("clientCertificates")[person]["serial"]
+
+
+def test_leaving_certificate_sign_in_needs_no_revocation(tmp_path_factory, capsys):
+    before = _cert_stack(tmp_path_factory.mktemp("before"), ["alice", "bob"])
+    data = yaml.safe_load((ROOT_DIR / "Pulumi.dev.yaml").read_text())
+    after = tmp_path_factory.mktemp("after") / "Pulumi.dev.yaml"
+    after.write_text(yaml.safe_dump(data))
+    code, out = run(capsys, before, str(after), "json", "--fail-on-violation")
+    assert by_name(out)["client-vpn-user-bob-cert"]["action"] == "delete"
+    assert "certificate-not-revoked" not in [f["kind"] for f in json.loads(out)["flags"]]
+
+
+def test_a_re_issued_certificate_and_a_replaced_endpoint_are_flagged(tmp_path_factory, capsys):
+    before = _cert_stack(tmp_path_factory.mktemp("before"), ["alice"], [("bob", "777")])
+    after = _cert_stack(tmp_path_factory.mktemp("after"), ["alice"], [("bob", "777")], clientCertificateDays=90,
+                        clientCidr="172.20.4.0/22")
+    code, out = run(capsys, before, after, "json", "--fail-on-violation")
+    flags = {f["kind"]: f for f in json.loads(out)["flags"]}
+    assert by_name(out)["client-vpn-user-alice-cert"]["action"] == "replace"
+    reissued = flags["certificate-reissued"]
+    assert reissued["severity"] == "warning" and f"serial {_serial(before, 'alice')}" in reissued["message"]
+    assert "revocation-list-lost" in flags and code == 0   # warnings: the plan does not fail

@@ -33,7 +33,7 @@ def _ca():
     return key_pem, cert
 
 
-def _state(key_pem, cert, *, secret_shown=True):
+def _state(key_pem, cert, *, secret_shown=True, users=()):
     secret = ({"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
                "plaintext": json.dumps(key_pem)} if secret_shown else
               {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "ciphertext": "AAAB"})
@@ -47,6 +47,8 @@ def _state(key_pem, cert, *, secret_shown=True):
         {"urn": base + "aws:ec2clientvpn/endpoint:Endpoint::client-vpn-endpoint",
          "id": "cvpn-endpoint-0123456789abcdef0",
          "type": "aws:ec2clientvpn/endpoint:Endpoint", "outputs": {}},
+        *({"urn": base + f"tls:index/locallySignedCert:LocallySignedCert::client-vpn-user-{name}-cert", "id": serial,
+           "type": "tls:index/locallySignedCert:LocallySignedCert", "outputs": {}} for name, serial in users),
     ]}}
 
 
@@ -115,3 +117,27 @@ def test_a_bad_serial_in_the_stack_file_names_the_key(project):
     (directory / "Pulumi.dev.yaml").write_text(yaml.safe_dump(broken))
     code, _, err = run("revocation-list", "dev", "--state", str(state), "--project-dir", str(directory))
     assert code == 3 and "multicloud-vpn:clientVpn.revokedClientCertificates[0].serial" in err
+
+
+@pytest.mark.parametrize("users,fragment", [
+    ([("bob", "99")], "bob's certificate in the state has serial 99, not 123456789012345678901234567890"),
+    ([("bob", "123456789012345678901234567890"), ("alice", "5")], None),
+])
+def test_serials_are_checked_against_the_state_where_it_still_holds_them(project, users, fragment):
+    directory, _, key_pem, cert = project
+    state = directory / "with-users.json"
+    state.write_text(json.dumps(_state(key_pem, cert, users=users)))
+    code, _, err = run("revocation-list", "dev", "--state", str(state), "--out", str(directory / "c.pem"),
+                       "--project-dir", str(directory))
+    assert (code, fragment is None or fragment in err) == ((0, True) if fragment is None else (3, True)), err
+
+
+def test_revoking_a_current_certificate_is_refused(project):
+    directory, _, key_pem, cert = project
+    config = yaml.safe_load(yaml.safe_dump(STACK_FILE))
+    config["config"]["multicloud-vpn:clientVpn"]["revokedClientCertificates"] = [{"name": "alice", "serial": "5"}]
+    (directory / "Pulumi.dev.yaml").write_text(yaml.safe_dump(config))
+    state = directory / "current.json"
+    state.write_text(json.dumps(_state(key_pem, cert, users=[("alice", "5")])))
+    code, _, err = run("revocation-list", "dev", "--state", str(state), "--project-dir", str(directory))
+    assert code == 3 and "current certificate" in err

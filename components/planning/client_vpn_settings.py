@@ -79,6 +79,14 @@ class ClientVpnSettings:
         return self.self_service_saml_metadata is not None
 
     @property
+    def revoked_serials(self) -> dict[str, list[str]]:
+        """name -> the serials revoked under it (a re-issued certificate leaves older ones)."""
+        found: dict[str, list[str]] = {}
+        for r in self.revoked_client_certificates:
+            found.setdefault(r.name, []).append(r.serial)
+        return found
+
+    @property
     def saml(self) -> bool:
         return "saml" in self.authentication
 
@@ -195,9 +203,9 @@ def _certificates(section: Section, certificates: bool) -> tuple[tuple[str, ...]
             raise SettingsError(item.child("serial"), serial, "expected the certificate's decimal serial "
                                 "number, as the clientCertificates output shows it")
         item.finish()
-        if name in names:
-            raise SettingsError(item.child("name"), name, "still listed in clientCertificates: remove it "
-                                "there so its certificate is no longer issued")
+        if any(r.serial == serial for r in revoked):
+            raise SettingsError(item.child("serial"), serial, "listed twice")
+        # A name still in clientCertificates revokes a superseded certificate (re-issued).
         revoked.append(RevokedCertificate(name, serial))
     if not certificates:
         for name in ("clientCertificates", "clientCertificateDays", "revokedClientCertificates"):

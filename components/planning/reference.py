@@ -289,9 +289,9 @@ SECTIONS: tuple[Section, ...] = (
         Field("clientCertificateDays", 365, "60 to 1095: validity of client certificates, renewed 30 days "
                                             "before the end at the next `pulumi up` (each renewal is a new "
                                             "profile to hand out)"),
-        Field("revokedClientCertificates", [], "list of `{name, serial}` (below) of removed certificates, "
-                                               "written into the revocation list by `python -m operate "
-                                               "revocation-list`"),
+        Field("revokedClientCertificates", [], "list of `{name, serial}` (below) of removed or re-issued "
+                                               "certificates, written into the revocation list by "
+                                               "`python -m operate revocation-list`"),
         Field("logRetentionDays", 30, "a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, 120, "
                                       "150, 180, 365, …)"),
         Field("loginBanner", NO_DEFAULT, "text shown by the AWS VPN Client after connecting, at most 1400 "
@@ -308,7 +308,8 @@ SECTIONS: tuple[Section, ...] = (
         Field("groups", [], "IAM Identity Center group **IDs** (needs SAML sign-in)"),
     )),
     Section("clientVpn.revokedClientCertificates[]", "", (
-        Field("name", REQUIRED, "the removed `clientCertificates` name"),
+        Field("name", REQUIRED, "the `clientCertificates` name it was issued to (a current name: a "
+                                "superseded certificate of a re-issue)"),
         Field("serial", REQUIRED, "its decimal serial, from the `clientCertificates` output"),
     )),
     Section("clientVpn.accessGroups[]", "", (
