@@ -489,6 +489,52 @@ BASELINE_RULES: tuple[Rule, ...] = (
 )
 
 
+# ------------------------------------------------------------------------------ audit trails
+FLOW_LOG = "aws:ec2/flowLog:FlowLog"
+PACKET_FIELDS = ("${pkt-srcaddr}", "${pkt-dstaddr}")
+# What places traffic in a VPC the stack does not create (`network.existingVpc`): that VPC is the egress.
+REMOTE_ACCESS = ("aws:ec2clientvpn/endpoint:Endpoint", "aws:autoscaling/group:Group")
+
+
+def _egress_flow_logs(resources: Sequence[ResourceView], stack: str) -> Iterable[str]:
+    """The egress VPC has a flow log of all traffic whose records carry the packets' own source
+    and destination (`pkt-srcaddr`, `pkt-dstaddr`): without them the NAT gateway's records show
+    its own addresses and what left through the allowlisted address cannot be traced. One per
+    VPC the stack creates, or one for the existing VPC remote access lives in. Counted, not
+    matched by VPC id (unknown at preview); reads only literal inputs and the presence of vpcId."""
+    vpcs = sum(r.type == "aws:ec2/vpc:Vpc" for r in resources)
+    needed = vpcs or int(any(r.type in REMOTE_ACCESS for r in resources))
+    complete = 0
+    for log in (r for r in resources if r.type == FLOW_LOG and "vpcId" in r.props):
+        missing = [f for f in PACKET_FIELDS if f not in str(log.props.get("logFormat") or "")]
+        if log.props.get("trafficType") != "ALL":
+            yield f"{log.name}: trafficType must be ALL (accepted and rejected), not {log.props.get('trafficType')}"
+        elif missing:
+            yield f"{log.name}: logFormat must include {' and '.join(missing)}"
+        else:
+            complete += 1
+    if complete < needed:
+        yield (f"{needed} egress VPC{'' if needed == 1 else 's'} but {complete} flow log(s) of all traffic with "
+               "pkt-srcaddr and pkt-dstaddr: what left through the allowlisted address cannot be answered "
+               "(multicloud-vpn:audit.vpcFlowLogs)")
+
+
+def _prod_egress_flow_logs(resources: Sequence[ResourceView], stack: str) -> Iterable[str]:
+    return _egress_flow_logs(resources, stack) if stack.startswith("prod") else ()
+
+
+def _other_egress_flow_logs(resources: Sequence[ResourceView], stack: str) -> Iterable[str]:
+    return () if stack.startswith("prod") else _egress_flow_logs(resources, stack)
+
+
+AUDIT_RULES: tuple[Rule, ...] = (
+    Rule("egress-flow-logs", MANDATORY, "a prod* stack's egress VPC has a flow log of all traffic with packet "
+         "addresses", _prod_egress_flow_logs, stack_level=True),
+    Rule("egress-flow-logs-advisory", ADVISORY, "other stacks' egress VPCs have one too",
+         _other_egress_flow_logs, stack_level=True),
+)
+
+
 RULES: tuple[Rule, ...] = (
     Rule("ike-pinned", MANDATORY, "IKEv2 and one algorithm per role per phase on both clouds",
          _ike_pinned),
@@ -512,6 +558,7 @@ RULES: tuple[Rule, ...] = (
     Rule("shared-nat-zones", ADVISORY, "a shared NAT is a single zone of failure",
          _shared_nat_across_zones, stack_level=True),
     *BASELINE_RULES,
+    *AUDIT_RULES,
 )
 
 

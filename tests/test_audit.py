@@ -5,6 +5,8 @@ import json
 import pytest
 
 from components.planning.audit_settings import VPC_FLOW_LOG_FORMAT, AuditSettings
+from offline.summary import views
+from policy.rules import ADVISORY, MANDATORY, ResourceView, run_rules
 from tests.harness import ROOT_DIR, run_program, stack_config
 from tests.stacks import LOG_GROUP, TGW, TGW_VPC_ATTACHMENT, VPC, deploy
 from tests.test_settings import assert_names_key, error_for, settings_with
@@ -269,3 +271,50 @@ def test_gcp_subnet_flow_logs_cover_every_subnet_created_here():
     assert len(subnets) == 4  # two hub subnets, two spokes
     assert all(s.get("logConfig") == {"aggregationInterval": "INTERVAL_5_SEC", "flowSampling": 0.25,
                                       "metadata": "INCLUDE_ALL_METADATA"} for s in subnets)
+
+
+# ------------------------------------------------------------------------------ the policy
+def flow_rules(resources, stack):
+    return [(v.policy, v.level, v.message) for v in run_rules(resources, stack)
+            if v.policy.startswith("egress-flow-logs")]
+
+
+def flow_log(**props):
+    base = {"vpcId": "vpc-0123456789abcdef0", "trafficType": "ALL", "logFormat": VPC_FLOW_LOG_FORMAT}
+    return ResourceView(FLOW_LOG, "fl", {**base, **props})
+
+
+VPC_VIEW = ResourceView(VPC, "vpc", {"cidrBlock": "10.0.0.0/16"})
+
+
+@pytest.mark.parametrize("resources,bad", [
+    ([VPC_VIEW, flow_log()], False),
+    ([VPC_VIEW], True),
+    ([VPC_VIEW, flow_log(trafficType="ACCEPT")], True),
+    ([VPC_VIEW, flow_log(logFormat="${srcaddr} ${dstaddr} ${pkt-srcaddr}")], True),
+    ([VPC_VIEW, flow_log(logFormat=None)], True),                  # the default format has no pkt- fields
+    ([VPC_VIEW, ResourceView(FLOW_LOG, "tgw", {"transitGatewayId": "tgw-0", "logFormat": VPC_FLOW_LOG_FORMAT,
+                                               "trafficType": "ALL"})], True),  # not a VPC's
+    ([VPC_VIEW, VPC_VIEW, flow_log()], True),                      # one flow log for two VPCs
+    ([], False),                                                   # no VPC: site-to-site alone
+    ([ResourceView("aws:ec2clientvpn/endpoint:Endpoint", "cvpn", {})], True),  # in an existing VPC
+    ([ResourceView("aws:ec2clientvpn/endpoint:Endpoint", "cvpn", {}), flow_log()], False),
+])
+def test_the_flow_log_rule_wants_all_traffic_with_packet_addresses_per_egress_vpc(resources, bad):
+    prod, dev = flow_rules(resources, "prod"), flow_rules(resources, "dev")
+    assert bool(prod) is bad and bool(dev) is bad
+    assert {(p, level) for p, level, _ in prod} <= {("egress-flow-logs", MANDATORY)}
+    assert {(p, level) for p, level, _ in dev} <= {("egress-flow-logs-advisory", ADVISORY)}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_stacks_pass_the_flow_log_rule_and_fail_it_without_flow_logs(stack):
+    assert flow_rules(views(deploy(stack)), stack) == []
+    off = flow_rules(views(deploy(stack, sections={"audit": {"vpcFlowLogs": False}})), stack)
+    level = MANDATORY if stack == "prod" else ADVISORY
+    assert [(lvl, "cannot be answered" in m) for _, lvl, m in off] == [(level, True)]
+
+
+def test_the_flow_log_rule_checks_a_first_preview_without_unknowns():
+    d = run_program(stack_config("prod"), stack="prod", preview=True)
+    assert flow_rules(views(d), "prod") == []
