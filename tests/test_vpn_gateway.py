@@ -115,3 +115,20 @@ def test_policy_holds_and_the_tunnel_is_alarmed(d):
     assert not [v for v in run_rules(views(d), "dev") if v.level == "mandatory" and "site-to-site" in v.resource]
     alarms = [a for a in d.of_type("aws:cloudwatch/metricAlarm:MetricAlarm") if a.get("metricName") == "TunnelState"]
     assert [a.get("dimensions")["VpnId"] for a in alarms] == [d.of_type(VPN)[0].id]
+
+
+def test_switching_termination_is_flagged_as_an_interruption(tmp_path, capsys):
+    import json
+
+    import yaml
+
+    from offline.plan import main
+    data = yaml.safe_load((ROOT_DIR / "Pulumi.dev.yaml").read_text())
+    data["config"]["multicloud-vpn:siteToSite"]["termination"] = "vpnGateway"
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text(yaml.safe_dump(data))
+    assert main(["dev", str(path), "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    text = json.dumps(out["flags"])
+    assert "site-to-site-vpn-c0" in text and "vpnGatewayId" in text
+    assert out["after"]["topology"]["termination"] == "vpnGateway"

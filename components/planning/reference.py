@@ -119,7 +119,7 @@ SECTIONS: tuple[Section, ...] = (
                                                "connection, no ECMP, no transitive routing, no offices or "
                                                "attached VPCs; see [site-to-site](site-to-site.md"
                                                "#terminating-on-a-virtual-private-gateway))",
-              note="a change rebuilds the VPN: new AWS connection, outside addresses and GCP tunnels"),
+              note="a change rebuilds the AWS side of the VPN: the tunnels are down for minutes"),
         Field("advertisedRoutePriority", 100, "0-65535, the same on every BGP peer (keep ≤ 200)"),
         Field("keyVersions", COMPUTED, "one whole number per connection (c0, c1); raising one rotates that "
                                      "connection's pre-shared keys (see [operations](operations.md"
@@ -336,7 +336,7 @@ SECTIONS: tuple[Section, ...] = (
                                      "$182.50 a month each) or `instance` (one ARM instance running unbound at "
                                      "a fixed address answers both directions for a few dollars a month; one "
                                      "zone, auto-recovered; see [DNS hub](dns-hub.md#the-dns-forwarder-instance))",
-              note="a change replaces the GCP forwarding targets and Client VPN's DNS server"),
+              note="a change re-points GCP's forwarding zones and Client VPN's DNS server"),
         Field("forwarderInstanceType", "t4g.nano", "only with `resolver: instance`: an ARM (Graviton) type "
                                                    "such as `t4g.nano` or `t4g.micro`"),
         Field("vpcUsesForwarder", False, "only with `resolver: instance`: `true` points the VPC's DHCP options "
