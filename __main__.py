@@ -168,7 +168,7 @@ def client_vpn(network: VpcNetwork) -> ClientVpn:
     forwarder = network.plan.dns_forwarder_ip if settings.dns.uses_forwarder and settings.site_to_site else None
     endpoint = ClientVpn("client-vpn", settings.client_vpn, plan=network.plan, vpc_id=network.vpc.id,
                          subnet_ids=network.private_subnet_ids, gcp_ranges=settings.routed_ranges,
-                         dns_server=forwarder, opts=providers)
+                         dns_server=forwarder, log_kms_key_id=settings.audit.kms_key_arn, opts=providers)
     pulumi.export("clientVpnEndpointId", endpoint.endpoint.id)
     pulumi.export("clientVpnDnsName", endpoint.endpoint.dns_name)
     if endpoint.client_configuration is not None:

@@ -36,7 +36,8 @@ class ClientVpn(pulumi.ComponentResource):
     Arguments: the Client VPN settings; `plan`, the network plan (zones, VPC range, resolver
     address); `vpc_id`; `subnet_ids`, the private subnets to associate, one per zone;
     `gcp_ranges`, routed and authorized towards GCP; `dns_server`, the users' DNS server (the DNS
-    forwarder; default the VPC resolver). Attributes: `endpoint`,
+    forwarder; default the VPC resolver); `log_kms_key_id`, the KMS key of the connection log
+    group (`audit.kmsKeyArn`; None: CloudWatch Logs' own encryption). Attributes: `endpoint`,
     `client_configuration` (the AWS VPN Client profile; None with client certificates, whose
     profiles are per person), `client_profiles` (name -> profile with its key, a secret; None
     without certificates), `client_certificates` (name -> {serial, expires}; None without),
@@ -52,9 +53,10 @@ class ClientVpn(pulumi.ComponentResource):
     def __init__(self, name: str, settings: ClientVpnSettings, *, plan: NetworkPlan,
                  vpc_id: pulumi.Input[str], subnet_ids: Sequence[pulumi.Input[str]],
                  gcp_ranges: Sequence[str], dns_server: str | None = None,
-                 opts: pulumi.ResourceOptions | None = None):
+                 log_kms_key_id: str | None = None, opts: pulumi.ResourceOptions | None = None):
         super().__init__("multicloud-vpn:index:ClientVpn", name, None, opts)
         self._name, self._settings, self._plan = name, settings, plan
+        self._log_kms_key_id = log_kms_key_id
         self._dns_server = dns_server or plan.resolver_ip
         ca_key, ca_cert, certificate = self._certificates()
         people = (client_certificates(name, settings.client_certificates, days=settings.client_certificate_days,
@@ -133,7 +135,7 @@ class ClientVpn(pulumi.ComponentResource):
         name, child = self._name, pulumi.ResourceOptions(parent=self)
         logs = aws.cloudwatch.LogGroup(
             f"{name}-connection-logs", name=f"/multicloud-vpn/{pulumi.get_stack()}/client-vpn",
-            retention_in_days=self._settings.log_retention_days, opts=child)
+            retention_in_days=self._settings.log_retention_days, kms_key_id=self._log_kms_key_id, opts=child)
         stream = aws.cloudwatch.LogStream(
             f"{name}-connection-log-stream", name="connections", log_group_name=logs.name, opts=child)
         return logs, stream

@@ -147,12 +147,12 @@ def test_each_trail_can_be_turned_off():
     assert not only_flows.of_type(FLOW_LOG) and only_flows.of_type(QUERY_LOG)
 
 
-def test_a_kms_key_encrypts_every_audit_log_group():
+def test_a_kms_key_encrypts_every_log_group_client_vpns_included():
     key = "arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     d = deploy("dev", sections={"audit": {"kmsKeyArn": key}})
-    groups = {g.name: g.get("kmsKeyId") for g in d.of_type(LOG_GROUP) if g.name != "client-vpn-connection-logs"}
+    groups = {g.name: g.get("kmsKeyId") for g in d.of_type(LOG_GROUP)}
     assert groups == {n: key for n in ("audit-vpc-flow-logs", "audit-tgw-flow-logs", "audit-resolver-queries",
-                                       "site-to-site-tunnel-logs")}
+                                       "site-to-site-tunnel-logs", "client-vpn-connection-logs")}
 
 
 def test_a_remote_access_stack_logs_its_vpc_and_has_no_gateway_to_log():

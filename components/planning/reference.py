@@ -419,7 +419,8 @@ SECTIONS += (
                                        "retention value (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, "
                                        "400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)"),
         Field("kmsKeyArn", NO_DEFAULT, "`arn:aws:kms:<aws:region>:<account>:key/<id>`: an existing KMS key "
-                                       "the audit log groups are encrypted with (its key policy must let "
+                                       "every log group of the program is encrypted with (the audit "
+                                       "trails' and Client VPN's; its key policy must let "
                                        "`logs.<region>.amazonaws.com` use it)",
               shown="CloudWatch Logs' own encryption"),
         Field("vpcFlowLogs", True, "flow log (all traffic, with the packets' own source and destination) "
