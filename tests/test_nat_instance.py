@@ -117,3 +117,14 @@ def test_an_unpriced_nat_instance_type_names_its_setting():
     d = deploy("dev", sections={"network": {"natType": "instance", "natInstanceType": "c7gn.medium"}})
     assert [m.key for m in cost.assess(d, "ap-northeast-1", "asia-northeast1").missing] == [
         "multicloud-vpn:network.natInstanceType"]
+
+
+def test_the_cheapest_example_builds_both_options_and_passes_the_policy():
+    from tests.harness import ROOT_DIR, run_program
+    path = str(ROOT_DIR / "examples" / "Pulumi.dev-cheapest.yaml")
+    d = run_program(stack_config(path), stack="dev-cheapest")
+    purposes = sorted((i.get("tags") or {}).get("Purpose") for i in d.of_type(INSTANCE))
+    assert purposes == ["DNS forwarder", "NAT instance"]
+    assert not d.of_type(NAT) and d.count("aws:ec2/vpnGateway:VpnGateway") == 1
+    mandatory = [v for v in run_rules(views(d), "dev-cheapest") if v.level == "mandatory"]
+    assert {v.policy for v in mandatory} <= {"saml-metadata-trusted"}  # the example IdP metadata only
