@@ -318,3 +318,12 @@ def test_the_stacks_pass_the_flow_log_rule_and_fail_it_without_flow_logs(stack):
 def test_the_flow_log_rule_checks_a_first_preview_without_unknowns():
     d = run_program(stack_config("prod"), stack="prod", preview=True)
     assert flow_rules(views(d), "prod") == []
+
+
+def test_on_a_virtual_private_gateway_the_vpc_and_the_tunnels_are_logged_and_no_gateway_flow_log_is_made():
+    d = deploy("dev", sections={"siteToSite": {"termination": "vpnGateway"}})
+    assert not d.of_type(TGW)
+    assert [r.name for r in d.of_type(FLOW_LOG)] == ["audit-vpc-flow-log"]  # no flow logs of a VGW exist
+    group = d.named(LOG_GROUP, "site-to-site-tunnel-logs").state["arn"]
+    (vpn,) = d.of_type(VPN)
+    assert vpn.get("tunnel1LogOptions")["cloudwatchLogOptions"]["logGroupArn"] == group
