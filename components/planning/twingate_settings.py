@@ -26,6 +26,7 @@ SETUP_SCRIPT = "https://binaries.twingate.com/connector/setup.sh"
 SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 SHA256_ACCEPTED = f"expected the 64 hex digits of sha256sum of {SETUP_SCRIPT}, as reviewed"
 PORTS = re.compile(r"^([1-9][0-9]{0,4})(?:-([1-9][0-9]{0,4}))?$")
+NETWORK = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")  # a DNS label
 INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
 DNS_LABEL = re.compile(r"^(?!-)[A-Za-z0-9_*?-]{1,63}(?<!-)$")  # with Twingate's wildcards * and ?
 ADDRESS = ("expected a DNS name (portal.example.com), an IPv4 address (10.20.0.5) or an IPv4 CIDR "
@@ -165,3 +166,7 @@ def require_credentials(settings: TwingateSettings, config) -> None:
         if not config.get(key):
             raise SettingsError(key, MISSING, f"required when multicloud-vpn:twingate.enabled is "
                                 f"true; set it with: {how}")
+    network = config.get("twingate:network")
+    if not NETWORK.match(network):  # it goes into the connectors' boot script
+        raise SettingsError("twingate:network", network, "expected the <name> of <name>.twingate.com: "
+                            "lower-case letters, digits and -, at most 63")
