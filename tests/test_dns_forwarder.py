@@ -168,7 +168,7 @@ def test_both_directions_are_wired(dev):
     assert any(r.get("routeTableId") == private0.id and r.get("destinationCidrBlock") == DNS_SOURCE
                and r.get("transitGatewayId") for r in dev.of_type(AWS_ROUTE))
     # AWS -> GCP: the inbound server policy, and unbound sends the GCP domain to its addresses.
-    assert dev.of_type(POLICY)[0].get("enableInboundForwarding") is True
+    assert dev.named(POLICY, "private-dns-hub-inbound-policy").get("enableInboundForwarding") is True
     forwarders = dev.output("gcpDnsForwarderIps")
     script = forwarder(dev).get("userData")
     gcp_zone = script.split('name: "gcp.dev.example.internal."')[1].split("forward-zone:")[0]
