@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from components.planning.client_vpn_settings import ClientVpnSettings, parse_client_vpn
 from components.planning.errors import SettingsError
 from components.planning.fields import Section
-from operate.stack import UsageError, stack_config
+from operate.stack import UsageError, read_json_object, stack_config
 
 KEY_TYPE, CERT_TYPE = "tls:index/privateKey:PrivateKey", "tls:index/selfSignedCert:SelfSignedCert"
 ENDPOINT_TYPE = "aws:ec2clientvpn/endpoint:Endpoint"
@@ -30,12 +30,10 @@ ENDPOINT_NAME = "client-vpn"   # the ClientVpn component's name in __main__.py
 
 
 def read_state_file(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError) as error:
-        raise UsageError(f"cannot read the stack's state from {path}: {error}") from None
-    if not isinstance(data, dict) or "deployment" not in data:
-        raise UsageError(f"{path}: expected the JSON of `pulumi stack export --show-secrets`")
+    expected = "the JSON of `pulumi stack export --show-secrets`"
+    data = read_json_object(path, "the stack's state", expected)
+    if "deployment" not in data:
+        raise UsageError(f"{path}: expected {expected}")
     return data
 
 

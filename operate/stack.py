@@ -18,14 +18,19 @@ class UsageError(Exception):
     """Something the user can fix on the command line: one line, exit code 3."""
 
 
-def read_outputs_file(path: Path) -> dict:
+def read_json_object(path: Path, what: str, expected: str) -> dict:
+    """A JSON object from a file the user names; any failure is one UsageError line."""
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError) as error:
-        raise UsageError(f"cannot read stack outputs from {path}: {error}") from None
+        raise UsageError(f"cannot read {what} from {path}: {error}") from None
     if not isinstance(data, dict):
-        raise UsageError(f"{path}: expected the JSON object of `pulumi stack output --json`")
+        raise UsageError(f"{path}: expected {expected}")
     return data
+
+
+def read_outputs_file(path: Path) -> dict:
+    return read_json_object(path, "stack outputs", "the JSON object of `pulumi stack output --json`")
 
 
 def read_outputs_automation(stack: str, project_dir: Path) -> dict:
