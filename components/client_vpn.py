@@ -242,11 +242,12 @@ class ClientVpn(pulumi.ComponentResource):
             self.client_configuration = pulumi.Output.all(self.endpoint.dns_name, ca_cert.cert_pem).apply(
                 lambda args: profile(args[0], args[1]))
         else:
-            self.client_profiles = pulumi.Output.secret(_mapping({
+            # Output.all(**named) gives a dict; there is always at least one name with certificates.
+            self.client_profiles = pulumi.Output.secret(pulumi.Output.all(**{
                 person: pulumi.Output.all(self.endpoint.dns_name, ca_cert.cert_pem, issued.cert.cert_pem,
                                           issued.key.private_key_pem).apply(lambda args: profile(*args))
                 for person, issued in people.items()}))
-            self.client_certificates = _mapping({
+            self.client_certificates = pulumi.Output.all(**{
                 person: pulumi.Output.all(serial=issued.cert.id, expires=issued.cert.validity_end_time)
                 for person, issued in people.items()})
         self.self_service_portal_url = (self.endpoint.self_service_portal_url
@@ -258,9 +259,3 @@ class ClientVpn(pulumi.ComponentResource):
             "clientProfiles": self.client_profiles,
             "clientCertificates": self.client_certificates,
         })
-
-
-def _mapping(outputs: dict[str, pulumi.Output]) -> pulumi.Output[dict]:
-    """A dict of outputs as one output (an empty dict stays known)."""
-    names = list(outputs)
-    return pulumi.Output.all(*outputs.values()).apply(lambda values: dict(zip(names, values, strict=True)))

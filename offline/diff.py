@@ -356,8 +356,9 @@ def _unrevoked(resources: list[dict[str, Any]], before: dict[str, Any],
         match = CLIENT_CERT_NAME.search(r["name"])
         if r["type"] != CLIENT_CERT or not match or r["action"] not in ("delete", "replace"):
             continue
-        person, old = match["person"], issued.get(match["person"]) or {}
-        serial = old.get("serial") if isinstance(old, dict) else None
+        person, old = match["person"], issued.get(match["person"])
+        old = old if isinstance(old, dict) else {}
+        serial = old.get("serial")
         if serial in serials or (serial is None and person in revoked):
             continue
         what = f"serial {serial}" if serial else "its serial (the clientCertificates output)"
@@ -370,7 +371,7 @@ def _unrevoked(resources: list[dict[str, Any]], before: dict[str, Any],
         else:
             out.append({"kind": "certificate-reissued", "severity": "warning",
                         "message": f"client certificate {person!r} is re-issued: the old one ({what}, until "
-                                   f"{old.get('expires', 'its end') if isinstance(old, dict) else 'its end'}) "
+                                   f"{old.get('expires', 'its end')}) "
                                    "still signs in unless revokedClientCertificates lists it under the same name.",
                         "resources": [f"{r['type']} {r['name']}"]})
     return out

@@ -30,7 +30,7 @@ class RulePlan:
 def plan_routes(zones: int, split_tunnel: bool, vpc_cidr: str, gcp_ranges: Sequence[str],
                 destinations: Sequence[str], extra: Sequence[str] = ()) -> tuple[RoutePlan, ...]:
     """`extra`: ranges the VPC itself routes on (an office behind its own VPN), in both modes."""
-    targets = _unique([*destinations, *gcp_ranges, *extra]) if split_tunnel else [INTERNET, *extra]
+    targets = routed(split_tunnel, vpc_cidr, gcp_ranges, destinations, extra)
     return tuple(RoutePlan(z, d) for z in range(zones) for d in targets if d != vpc_cidr)
 
 

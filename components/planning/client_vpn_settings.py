@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -136,13 +137,21 @@ def _group_id(key: str, raw: object) -> str:
     return raw.strip()
 
 
-def _group_ids(section: Section, name: str) -> tuple[str, ...]:
-    groups: list[str] = []
+def _client_name(key: str, raw: object) -> str:
+    if not isinstance(raw, str) or not CLIENT_NAME.match(raw):
+        raise SettingsError(key, raw, CLIENT_NAME_HINT)
+    return raw
+
+
+def _distinct(section: Section, name: str, parse: Callable[[str, object], str]) -> tuple[str, ...]:
+    """A list setting of values `parse` checks (key, raw -> value), none listed twice."""
+    out: list[str] = []
     for key, raw in section.items(name):
-        if _group_id(key, raw) in groups:
+        value = parse(key, raw)
+        if value in out:
             raise SettingsError(key, raw, "listed twice")
-        groups.append(raw.strip())
-    return tuple(groups)
+        out.append(value)
+    return tuple(out)
 
 
 def _authorization(section: Section, saml: bool) -> tuple[AuthorizationRule, ...] | None:
@@ -157,7 +166,7 @@ def _authorization(section: Section, saml: bool) -> tuple[AuthorizationRule, ...
         item = Section(key, raw)
         cidr = str(ipv4_network(item.child("cidr"), item.raw("cidr")))
         everyone = item.boolean("allUsers", False)
-        groups = _group_ids(item, "groups")
+        groups = _distinct(item, "groups", _group_id)
         if everyone == bool(groups):
             raise SettingsError(key, raw, "expected exactly one of allUsers: true (every authenticated "
                                 "user) or groups: [groupId, ...]")
@@ -183,13 +192,7 @@ def _authorization(section: Section, saml: bool) -> tuple[AuthorizationRule, ...
 
 
 def _certificates(section: Section, certificates: bool) -> tuple[tuple[str, ...], int, tuple[RevokedCertificate, ...]]:
-    names: list[str] = []
-    for key, raw in section.items("clientCertificates"):
-        if not isinstance(raw, str) or not CLIENT_NAME.match(raw):
-            raise SettingsError(key, raw, CLIENT_NAME_HINT)
-        if raw in names:
-            raise SettingsError(key, raw, "listed twice")
-        names.append(raw)
+    names = _distinct(section, "clientCertificates", _client_name)
     low, high = CERTIFICATE_DAYS
     days = section.integer("clientCertificateDays", accepted=f"expected {low} to {high} days",
                            check=lambda v: low <= v <= high)
@@ -217,7 +220,7 @@ def _certificates(section: Section, certificates: bool) -> tuple[tuple[str, ...]
         raise SettingsError(section.child("clientCertificates"), [],
                             "certificate sign-in needs at least one name: one certificate and profile "
                             "per person or device")
-    return tuple(names), days, tuple(revoked)
+    return names, days, tuple(revoked)
 
 
 def _routes(section: Section) -> tuple[bool, tuple[str, ...], tuple[str, ...]]:
