@@ -1,15 +1,12 @@
 """Policies on remote access: who reaches the internal ranges in production, which IdP is trusted."""
 
-import datetime
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
 
 from offline.summary import views
 from policy.rules import ADVISORY, MANDATORY, ResourceView, _not_after, run_rules
+from tests.idp import REAL_ENTITY, idp_metadata
 from tests.stacks import deploy
 
 SAML = "aws:iam/samlProvider:SamlProvider"
@@ -62,31 +59,13 @@ def test_both_stacks_enforce_client_routes():
         assert found(views(deploy(stack)), stack, "client-route-enforcement") == []
 
 
-def _metadata(days: int, entity: str) -> str:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "idp")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(5).not_valid_before(now - datetime.timedelta(days=800))
-            .not_valid_after(now + datetime.timedelta(days=days)).sign(key, hashes.SHA256()))
-    body = "\n".join(cert.public_bytes(serialization.Encoding.PEM).decode().splitlines()[1:-1])
-    return (f'<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{entity}">'
-            '<md:IDPSSODescriptor><md:KeyDescriptor use="signing"><ds:KeyInfo '
-            'xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>'
-            f'{body}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>'
-            '</md:IDPSSODescriptor></md:EntityDescriptor>')
-
-
-REAL = "https://portal.sso.ap-northeast-1.amazonaws.com/saml/assertion/MTIzNDU2Nzg5MDEyX2lucy0x"
-
-
 @pytest.mark.parametrize("days,entity,fragment", [
-    (300, REAL, None),
-    (-2, REAL, "signing certificate expired"),
+    (300, REAL_ENTITY, None),
+    (-2, REAL_ENTITY, "signing certificate expired"),
     (300, "https://idp.example.com/metadata", "is an example"),
 ])
 def test_saml_metadata_must_be_real_and_current(days, entity, fragment):
-    provider = ResourceView(SAML, "client-vpn-saml", {"samlMetadataDocument": _metadata(days, entity)})
+    provider = ResourceView(SAML, "client-vpn-saml", {"samlMetadataDocument": idp_metadata(days, entity)})
     pack = found([provider], "dev", "saml-metadata-trusted")
     offline = found([provider], "dev", "saml-metadata-trusted", offline=True)
     if fragment is None:

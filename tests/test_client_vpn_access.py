@@ -1,19 +1,15 @@
 """Client VPN sign-in (SAML, certificates, both) and who may reach what, as AWS allows them."""
 
 import copy
-import datetime
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from components.planning.client_vpn_plan import RulePlan, longest_match, plan_rules
 from components.planning.errors import SettingsError
 from components.planning.saml_metadata import metadata_problems
 from components.planning.settings import load_settings
 from tests.harness import ROOT_DIR, contains_secret, is_secret, run_program, stack_config, to_pulumi_config
+from tests.idp import idp_metadata
 from tests.stacks import ENDPOINT, RULE, SAML
 
 CVPN = "multicloud-vpn:clientVpn"
@@ -219,21 +215,9 @@ def test_revoked_serial_may_be_a_yaml_number():
 
 
 # ------------------------------------------------------------------------------ SAML metadata trust
-def _metadata(tmp_path, *, days: int, entity="https://portal.sso.ap-northeast-1.amazonaws.com/saml/assertion/abc"):
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "idp")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(1).not_valid_before(now - datetime.timedelta(days=400))
-            .not_valid_after(now + datetime.timedelta(days=days)).sign(key, hashes.SHA256()))
-    body = "".join(cert.public_bytes(serialization.Encoding.PEM).decode().splitlines()[1:-1])
+def _metadata(tmp_path, *, days: int):
     path = tmp_path / f"idp-{days}.xml"
-    path.write_text(
-        f'<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{entity}">'
-        '<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
-        '<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#">'
-        f'<ds:X509Data><ds:X509Certificate>{body}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>'
-        '</md:KeyDescriptor></md:IDPSSODescriptor></md:EntityDescriptor>')
+    path.write_text(idp_metadata(days))
     return path
 
 

@@ -16,6 +16,7 @@ from policy.rules import run_rules
 from tests.harness import ROOT_DIR, stack_config, to_pulumi_config
 from tests.stacks import ENDPOINT as CVPN_ENDPOINT
 from tests.stacks import SG, deploy
+from tests.test_existing_vpc import EXISTING as EXISTING_VPC
 from tests.test_settings import assert_names_key, error_for
 
 INSTANCE = "aws:ec2/instance:Instance"
@@ -114,10 +115,7 @@ def test_bad_resolver_settings_name_the_key(changes, key, fragment):
 
 
 def test_an_existing_vpc_cannot_hold_the_forwarder():
-    message = error_for(network__existingVpc={
-        "vpcId": "vpc-0ddddddddddddddd1", "cidr": "10.50.0.0/16",
-        "privateSubnetIds": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
-        "routeTableIds": ["rtb-0bbbbbbbbbbbbbbb1"], "natGatewayId": "nat-0ccccccccccccccc1"},
+    message = error_for(network__existingVpc=EXISTING_VPC,
         network__vpcCidr=None, network__availabilityZones=None)
     assert_names_key(message, f"{KEY}.resolver", "existingVpc")
 

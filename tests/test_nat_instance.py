@@ -10,6 +10,7 @@ from offline.summary import describe, views
 from policy.rules import run_rules
 from tests.harness import stack_config
 from tests.stacks import EIP, NAT, SG, deploy
+from tests.test_existing_vpc import EXISTING as EXISTING_VPC
 from tests.test_settings import assert_names_key, error_for
 
 INSTANCE = "aws:ec2/instance:Instance"
@@ -54,10 +55,7 @@ def test_bad_nat_settings_name_the_key(changes, key, fragment):
 
 
 def test_an_existing_vpc_refuses_a_nat_instance():
-    message = error_for(network__existingVpc={
-        "vpcId": "vpc-0ddddddddddddddd1", "cidr": "10.50.0.0/16",
-        "privateSubnetIds": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
-        "routeTableIds": ["rtb-0bbbbbbbbbbbbbbb1"], "natGatewayId": "nat-0ccccccccccccccc1"},
+    message = error_for(network__existingVpc=EXISTING_VPC,
         network__vpcCidr=None, network__availabilityZones=None, network__natType="instance",
         dns__resolver="route53", dns__awsToGcp=False, dns__awsDomains=[])
     assert_names_key(message, f"{KEY}.natType", "existingVpc")
