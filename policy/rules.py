@@ -368,7 +368,7 @@ def _saml_metadata_trusted(r: ResourceView) -> Iterable[str]:
     text = r.props.get("samlMetadataDocument") or ""
     entity = re.search(r'entityID="([^"]*)"', text)
     if entity and "example" in entity.group(1).lower():
-        yield f"the metadata is an example ({entity.group(1)}): use your IAM Identity Center application's"
+        yield f"the metadata is an example ({entity.group(1)}): use your IAM Identity Center application's metadata"
     ends = []
     for body in re.findall(r"<(?:\w+:)?X509Certificate>([^<]+)</", text):
         try:
